@@ -1,0 +1,75 @@
+// connection_driver.h: ConnectionDriver, which moves bytes between one Socket
+// and one EchoConnection when the socket is ready.
+//
+// This is the whole I/O policy of a connection, shared by the libev server
+// and by the fake-socket tests and fuzzers: the event loop only says
+// "readable" or "writable" and arms its watcher for the Interest returned.
+//
+//   - On readable: read while the connection has room (stopping early after a
+//     short read, which means the kernel buffer is drained), then try to
+//     write the echo at once rather than waiting for another loop turn.
+//   - On writable: write until the queue is empty or the socket is full.
+//   - When the connection closes: shut down the sending side first if it
+//     finished cleanly, then close the socket. After that no operation
+//     reaches the socket again, whatever the caller does.
+
+#ifndef ECHO_LAB_CORE_CONNECTION_DRIVER_H_
+#define ECHO_LAB_CORE_CONNECTION_DRIVER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "src/core/echo_connection.h"
+#include "src/core/socket.h"
+#include "src/core/write_queue.h"
+
+namespace echo {
+
+// A buffer lent to OnReadable() for the duration of the call. The server
+// lends one buffer to all its connections, so an idle connection owns none.
+struct ReadBuffer {
+  uint8_t* data = nullptr;
+  size_t size = 0;
+};
+
+class ConnectionDriver {
+ public:
+  // Takes ownership of `socket` (non-null).
+  ConnectionDriver(std::unique_ptr<Socket> socket,
+                   WriteQueue::Watermarks watermarks);
+  // Closes the socket if it is still open.
+  ~ConnectionDriver();
+
+  ConnectionDriver(const ConnectionDriver&) = delete;
+  ConnectionDriver& operator=(const ConnectionDriver&) = delete;
+
+  // The socket is readable (or has hung up). `scratch` must be non-empty.
+  // Returns what the connection wants next; none() means the socket has been
+  // closed and the driver can be destroyed.
+  Interest OnReadable(ReadBuffer scratch);
+
+  // The socket is writable. Same return contract as OnReadable().
+  Interest OnWritable();
+
+  // Closes the connection now, dropping anything queued.
+  void Abort();
+
+  Interest interest() const { return connection_.interest(); }
+  // True once the socket has been released.
+  bool finished() const { return finished_; }
+  const EchoConnection& connection() const { return connection_; }
+
+ private:
+  void ReadAvailable(ReadBuffer scratch);
+  void WriteQueued();
+  Interest ReleaseIfClosed();
+
+  std::unique_ptr<Socket> socket_;
+  EchoConnection connection_;
+  bool finished_ = false;
+};
+
+}  // namespace echo
+
+#endif  // ECHO_LAB_CORE_CONNECTION_DRIVER_H_

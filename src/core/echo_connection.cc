@@ -1,0 +1,74 @@
+#include "src/core/echo_connection.h"
+
+#include <algorithm>
+
+namespace echo {
+
+const char* CloseReasonName(CloseReason reason) {
+  switch (reason) {
+    case CloseReason::kNone: return "open";
+    case CloseReason::kPeerFinished: return "peer-finished";
+    case CloseReason::kPeerReset: return "peer-reset";
+    case CloseReason::kReadFailed: return "read-failed";
+    case CloseReason::kWriteFailed: return "write-failed";
+    case CloseReason::kAborted: return "aborted";
+  }
+  return "unknown";
+}
+
+EchoConnection::EchoConnection(WriteQueue::Watermarks watermarks)
+    : queue_(watermarks) {}
+
+size_t EchoConnection::ReadRoom() const {
+  if (closed() || peer_eof_) return 0;
+  return queue_.room();
+}
+
+size_t EchoConnection::OnData(ByteView bytes) {
+  const size_t accepted = std::min(bytes.size, ReadRoom());
+  queue_.Append({bytes.data, accepted});
+  bytes_received_ += accepted;
+  return accepted;
+}
+
+void EchoConnection::OnPeerEof() {
+  if (closed()) return;
+  peer_eof_ = true;
+  if (queue_.empty()) Close(CloseReason::kPeerFinished);
+}
+
+void EchoConnection::OnReadError(IoError error) {
+  if (closed()) return;
+  Close(error == IoError::kConnectionReset ? CloseReason::kPeerReset
+                                           : CloseReason::kReadFailed);
+}
+
+void EchoConnection::OnWriteError(IoError error) {
+  if (closed()) return;
+  Close(error == IoError::kConnectionReset ? CloseReason::kPeerReset
+                                           : CloseReason::kWriteFailed);
+}
+
+void EchoConnection::Abort() {
+  if (!closed()) Close(CloseReason::kAborted);
+}
+
+void EchoConnection::OnWritten(size_t count) {
+  if (closed()) return;
+  count = std::min(count, queue_.size());
+  queue_.Consume(count);
+  bytes_sent_ += count;
+  if (peer_eof_ && queue_.empty()) Close(CloseReason::kPeerFinished);
+}
+
+Interest EchoConnection::interest() const {
+  if (closed()) return {};
+  return {ReadRoom() > 0, !queue_.empty()};
+}
+
+void EchoConnection::Close(CloseReason reason) {
+  reason_ = reason;
+  queue_.Clear();
+}
+
+}  // namespace echo

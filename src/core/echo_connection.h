@@ -1,0 +1,115 @@
+// echo_connection.h: EchoConnection, the I/O-free state machine of one echo
+// connection.
+//
+// It never touches a socket, a clock or an event loop. Whoever owns it feeds
+// it what happened (bytes arrived, the peer shut down its side, an operation
+// failed, the socket took some bytes) and asks it what it wants next:
+//
+//   size_t n = conn.OnData(bytes);           // accepts up to ReadRoom()
+//   ByteView out = conn.PendingOutput();     // write these, then
+//   conn.OnWritten(k);                       // report how many were taken
+//   Interest next = conn.interest();         // {read, write}; none = close
+//
+// Rules it guarantees (the fuzz harnesses check each one):
+//   - output is exactly the input, in order: nothing lost, nothing repeated;
+//   - after peer EOF it accepts no input, and finishes once everything queued
+//     has been written (close_reason() == kPeerFinished: shut down, close);
+//   - any read or write error closes it at once, dropping what was queued;
+//   - it accepts no input while its queue is over the high watermark, and
+//     takes input again once the queue has drained to the low watermark, so
+//     the queue never holds more than the high watermark;
+//   - once closed it wants nothing, accepts nothing and offers nothing.
+
+#ifndef ECHO_LAB_CORE_ECHO_CONNECTION_H_
+#define ECHO_LAB_CORE_ECHO_CONNECTION_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "src/core/bytes.h"
+#include "src/core/io_result.h"
+#include "src/core/write_queue.h"
+
+namespace echo {
+
+// What a connection wants from its socket next. Both false means it is
+// closed and its socket should be released.
+struct Interest {
+  bool read = false;
+  bool write = false;
+
+  bool none() const { return !read && !write; }
+  bool operator==(const Interest& other) const {
+    return read == other.read && write == other.write;
+  }
+};
+
+enum class CloseReason : uint8_t {
+  kNone,          // Still open.
+  kPeerFinished,  // Peer EOF and every byte echoed: shut down, then close.
+  kPeerReset,     // A read or write reported ECONNRESET.
+  kReadFailed,    // A read failed otherwise.
+  kWriteFailed,   // A write failed otherwise (EPIPE included).
+  kAborted,       // The owner called Abort().
+};
+
+const char* CloseReasonName(CloseReason reason);
+
+class EchoConnection {
+ public:
+  explicit EchoConnection(WriteQueue::Watermarks watermarks = {});
+
+  EchoConnection(const EchoConnection&) = delete;
+  EchoConnection& operator=(const EchoConnection&) = delete;
+
+  // How many bytes OnData() accepts now: 0 once the peer has closed, while
+  // backpressure holds, or after close.
+  size_t ReadRoom() const;
+
+  // The peer sent `bytes`. Queues and returns min(bytes.size, ReadRoom());
+  // the caller keeps any rest (a caller that reads at most ReadRoom() bytes
+  // never has one).
+  size_t OnData(ByteView bytes);
+
+  // The peer shut down its sending side. Idempotent. Finishes the connection
+  // at once if nothing is queued.
+  void OnPeerEof();
+
+  // A read or a write failed with `error`: closes at once, drops the queue.
+  void OnReadError(IoError error);
+  void OnWriteError(IoError error);
+
+  // The owner gives up on the connection (shutdown, timeout): closes at once.
+  void Abort();
+
+  // The oldest queued bytes, contiguous; empty when nothing is queued or the
+  // connection is closed. Valid until the next non-const call.
+  ByteView PendingOutput() const { return queue_.Front(); }
+
+  // The socket took the first `count` queued bytes. Requires
+  // `count <= queued()`.
+  void OnWritten(size_t count);
+
+  Interest interest() const;
+  bool closed() const { return reason_ != CloseReason::kNone; }
+  CloseReason close_reason() const { return reason_; }
+  bool peer_closed() const { return peer_eof_; }
+
+  size_t queued() const { return queue_.size(); }
+  const WriteQueue::Watermarks& watermarks() const { return queue_.watermarks(); }
+  uint64_t bytes_received() const { return bytes_received_; }
+  uint64_t bytes_sent() const { return bytes_sent_; }
+
+ private:
+  void Close(CloseReason reason);
+
+  WriteQueue queue_;
+  CloseReason reason_ = CloseReason::kNone;
+  bool peer_eof_ = false;
+  uint64_t bytes_received_ = 0;
+  uint64_t bytes_sent_ = 0;
+};
+
+}  // namespace echo
+
+#endif  // ECHO_LAB_CORE_ECHO_CONNECTION_H_

@@ -1,0 +1,80 @@
+#include "src/core/write_queue.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace echo {
+namespace {
+
+// Small appends share blocks of this size; a larger append gets a block of
+// its own size, so every byte is copied exactly once.
+constexpr size_t kMinBlockSize = 4096;
+
+}  // namespace
+
+WriteQueue::WriteQueue(Watermarks watermarks) : watermarks_(watermarks) {
+  watermarks_.high = std::max<size_t>(watermarks_.high, 1);
+  watermarks_.low = std::min(watermarks_.low, watermarks_.high);
+}
+
+void WriteQueue::Append(ByteView bytes) {
+  const uint8_t* from = bytes.data;
+  size_t remaining = bytes.size;
+  if (remaining > 0 && !blocks_.empty()) {
+    Block& tail = blocks_.back();
+    const size_t n = std::min(remaining, tail.capacity - tail.end);
+    if (n > 0) {
+      std::memcpy(tail.bytes.get() + tail.end, from, n);
+      tail.end += n;
+      from += n;
+      remaining -= n;
+    }
+  }
+  if (remaining > 0) {
+    Block block;
+    block.capacity = std::max(remaining, kMinBlockSize);
+    block.bytes.reset(new uint8_t[block.capacity]);
+    std::memcpy(block.bytes.get(), from, remaining);
+    block.end = remaining;
+    blocks_.push_back(std::move(block));
+  }
+  size_ += bytes.size;
+  UpdatePaused();
+}
+
+ByteView WriteQueue::Front() const {
+  if (blocks_.empty()) return {};
+  const Block& head = blocks_.front();
+  return {head.bytes.get() + head.begin, head.end - head.begin};
+}
+
+void WriteQueue::Consume(size_t count) {
+  count = std::min(count, size_);
+  size_ -= count;
+  size_t drained_blocks = 0;
+  while (count > 0) {
+    Block& block = blocks_[drained_blocks];
+    const size_t n = std::min(count, block.end - block.begin);
+    block.begin += n;
+    count -= n;
+    if (block.begin == block.end) ++drained_blocks;
+  }
+  blocks_.erase(blocks_.begin(), blocks_.begin() + drained_blocks);
+  if (blocks_.empty()) {
+    // Release the vector's own storage too: an idle connection keeps nothing.
+    std::vector<Block>().swap(blocks_);
+  }
+  UpdatePaused();
+}
+
+void WriteQueue::Clear() { Consume(size_); }
+
+void WriteQueue::UpdatePaused() {
+  if (size_ >= watermarks_.high) {
+    paused_ = true;
+  } else if (size_ <= watermarks_.low) {
+    paused_ = false;
+  }
+}
+
+}  // namespace echo

@@ -1,0 +1,93 @@
+// write_queue.h: WriteQueue, the bytes a connection still owes its peer.
+//
+// A FIFO of byte blocks with one copy in and none out: Append() copies the
+// caller's bytes once, Front() exposes the oldest contiguous run for a write
+// call, Consume() drops what the socket took. Memory is held only while bytes
+// are queued: an empty queue owns no blocks.
+//
+// The queue also keeps the backpressure rule of a connection: it has a high
+// and a low watermark, and once it has reached the high one it reports no
+// room until it has drained down to the low one (hysteresis, so a slow reader
+// does not make the connection flap between reading and not reading).
+//
+// Not thread-safe; one owner.
+
+#ifndef ECHO_LAB_CORE_WRITE_QUEUE_H_
+#define ECHO_LAB_CORE_WRITE_QUEUE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "src/core/bytes.h"
+
+namespace echo {
+
+class WriteQueue {
+ public:
+  // Watermarks in bytes. Requires `low <= high` and `high > 0`; Create-time
+  // values outside that are clamped (low to high, high to 1).
+  struct Watermarks {
+    size_t low = 16 * 1024;
+    size_t high = 64 * 1024;
+  };
+
+  WriteQueue() : WriteQueue(Watermarks{}) {}
+  explicit WriteQueue(Watermarks watermarks);
+
+  WriteQueue(const WriteQueue&) = delete;
+  WriteQueue& operator=(const WriteQueue&) = delete;
+  WriteQueue(WriteQueue&&) = default;
+  WriteQueue& operator=(WriteQueue&&) = default;
+
+  // Copies `bytes` to the back of the queue. An empty view is a no-op. The
+  // queue does not refuse bytes beyond room(): callers that respect the
+  // watermark ask room() first.
+  void Append(ByteView bytes);
+
+  // The oldest queued bytes that are contiguous in memory: empty if and only
+  // if the queue is empty. Valid until the next non-const call.
+  ByteView Front() const;
+
+  // Drops the first `count` queued bytes (may span blocks). Requires
+  // `count <= size()`; a larger count empties the queue.
+  void Consume(size_t count);
+
+  // Drops everything and frees every block.
+  void Clear();
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+  // How many more bytes the queue wants before it reaches the high
+  // watermark; 0 from the moment it reaches it until it drains to the low one.
+  size_t room() const { return paused_ ? 0 : watermarks_.high - size_; }
+
+  // True from reaching the high watermark until draining to the low one.
+  bool paused() const { return paused_; }
+
+  const Watermarks& watermarks() const { return watermarks_; }
+
+ private:
+  struct Block {
+    std::unique_ptr<uint8_t[]> bytes;
+    size_t capacity = 0;
+    size_t begin = 0;  // first unconsumed byte
+    size_t end = 0;    // one past the last appended byte
+  };
+
+  void UpdatePaused();
+
+  Watermarks watermarks_;
+  // A vector, not a deque: an empty std::deque already allocates, and an
+  // idle connection must cost next to nothing. Few blocks are ever queued
+  // (the high watermark bounds them), so erasing at the front is cheap.
+  std::vector<Block> blocks_;
+  size_t size_ = 0;
+  bool paused_ = false;
+};
+
+}  // namespace echo
+
+#endif  // ECHO_LAB_CORE_WRITE_QUEUE_H_

@@ -1,0 +1,87 @@
+// echo_server.h: EchoServer, the libev adapter that serves echo connections.
+//
+// It owns a listening socket and one ConnectionDriver per client, and does
+// nothing but translate libev readiness into driver calls and driver Interest
+// into watcher events: the echo logic itself is the I/O-free core.
+//
+// Ownership is explicit: the server owns every Client. A client that finishes
+// inside its own callback is only moved to a retired list there; the list is
+// emptied from a prepare watcher, outside any client callback, so no object
+// is destroyed while one of its member functions is running.
+//
+// Single-threaded: every method runs on the loop's thread.
+
+#ifndef ECHO_LAB_SERVER_ECHO_SERVER_H_
+#define ECHO_LAB_SERVER_ECHO_SERVER_H_
+
+#include <ev++.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <vector>
+
+#include "src/core/connection_driver.h"
+#include "src/core/write_queue.h"
+#include "src/posix/unique_fd.h"
+
+namespace echo {
+
+struct EchoServerConfig {
+  WriteQueue::Watermarks watermarks;  // Per-connection output bound.
+  size_t read_buffer_size = 64 * 1024;  // One buffer shared by all clients.
+};
+
+struct EchoServerStats {
+  uint64_t accepted = 0;
+  uint64_t refused = 0;  // Accepted and closed at once: out of descriptors.
+  size_t open = 0;
+};
+
+class EchoServer {
+ public:
+  // Serves `listener` (a bound, listening, non-blocking socket) on `loop`.
+  // Starts watching at once; the caller runs the loop.
+  EchoServer(ev::loop_ref loop, UniqueFd listener, EchoServerConfig config);
+  // Closes the listener and every connection.
+  ~EchoServer();
+
+  EchoServer(const EchoServer&) = delete;
+  EchoServer& operator=(const EchoServer&) = delete;
+
+  // Stops accepting and closes every connection now. Afterwards the server
+  // holds no watcher, so a loop with nothing else to watch returns.
+  void Stop();
+
+  EchoServerStats stats() const;
+
+ private:
+  struct Client;
+  using ClientList = std::list<std::unique_ptr<Client>>;
+
+  void OnListenerReady(ev::io& watcher, int revents);
+  void AcceptPending();
+  void RefuseOnePending();
+  void Serve(UniqueFd fd);
+  void OnClientReady(Client* client, int revents);
+  void Retire(Client* client);
+  void ReapRetired(ev::prepare& watcher, int revents);
+
+  ev::loop_ref loop_;
+  EchoServerConfig config_;
+  UniqueFd listener_;
+  // Held open so that, when descriptors run out, one can be freed to accept
+  // and close a pending client instead of spinning on EMFILE.
+  UniqueFd reserve_fd_;
+  ev::io listener_watcher_;
+  ev::prepare reaper_;
+  std::vector<uint8_t> read_buffer_;
+  ClientList clients_;
+  std::vector<std::unique_ptr<Client>> retired_;
+  EchoServerStats stats_;
+};
+
+}  // namespace echo
+
+#endif  // ECHO_LAB_SERVER_ECHO_SERVER_H_

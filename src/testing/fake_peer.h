@@ -1,0 +1,101 @@
+// fake_peer.h: FakePeer and FakeSocket, a scriptable stand-in for the kernel
+// end of a connection, shared by unit tests and fuzz harnesses.
+//
+// A test owns a FakePeer and hands the connection under test a FakeSocket on
+// it. The peer holds a script of what each read and write call will see
+// (bytes, EAGAIN, EINTR, EOF, an errno) and records what the connection did:
+// the bytes it wrote, whether it shut down or closed, and any call made after
+// close. Raw outcomes go through the same RetryInterrupted/IoResultFromRaw
+// translation as the POSIX socket, so EINTR handling is the real code's.
+//
+// After warm-up the peer allocates nothing per step: inbound bytes live in one
+// buffer and steps are small records, so fuzzers can run it at full speed.
+
+#ifndef ECHO_LAB_TESTING_FAKE_PEER_H_
+#define ECHO_LAB_TESTING_FAKE_PEER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "src/core/socket.h"
+
+namespace echo {
+
+class FakePeer {
+ public:
+  // What an unscripted write call does.
+  enum class IdleWrites { kAcceptAll, kWouldBlock };
+
+  FakePeer() = default;
+  FakePeer(const FakePeer&) = delete;
+  FakePeer& operator=(const FakePeer&) = delete;
+
+  // Forgets script and observations, keeping allocated capacity.
+  void Reset();
+
+  // A socket whose calls follow this peer's script. The peer must outlive it.
+  std::unique_ptr<Socket> NewSocket();
+
+  // ---- Script for reads (consumed in order; unscripted reads see EAGAIN) ----
+  void Send(const void* bytes, size_t size);  // Read calls return these bytes.
+  void Send(const std::string& bytes) { Send(bytes.data(), bytes.size()); }
+  void ReadWouldBlock();           // One read sees EAGAIN.
+  void ReadInterrupted();          // One read sees EINTR.
+  void CloseSendingSide();         // Every later read sees EOF.
+  void ReadFails(int error_code);  // One read fails with this errno.
+
+  // ---- Script for writes (consumed in order; unscripted: idle_writes) ----
+  void AcceptUpTo(size_t count);    // One write takes at most `count` bytes.
+  void WriteWouldBlock();           // One write sees EAGAIN.
+  void WriteInterrupted();          // One write sees EINTR.
+  void WriteFails(int error_code);  // One write fails with this errno.
+  void set_idle_writes(IdleWrites mode) { idle_writes_ = mode; }
+
+  // ---- Observations ----
+  const std::string& received() const { return received_; }  // bytes written
+  bool shut_down() const { return shut_down_; }
+  bool closed() const { return closed_; }
+  // Calls made on the socket after Close(): must always be 0.
+  int calls_after_close() const { return calls_after_close_; }
+  int read_calls() const { return read_calls_; }
+  int write_calls() const { return write_calls_; }
+  // Bytes scripted with Send() that no read has taken yet.
+  size_t unread() const;
+
+ private:
+  friend class FakeSocket;
+  enum class Kind : uint8_t { kData, kWouldBlock, kInterrupted, kEof, kError };
+  struct Step {
+    Kind kind;
+    int error_code;
+    size_t length;  // kData: bytes left in this step; writes: max accepted.
+  };
+
+  RawIo NextRead(uint8_t* buffer, size_t capacity);
+  RawIo NextWrite(ByteView bytes);
+  RawIo Shutdown();
+  void Close();
+  bool NoteCallAfterClose();
+
+  std::vector<Step> reads_;
+  size_t next_read_ = 0;
+  std::string inbound_;  // Bytes of every kData step, in order.
+  size_t inbound_taken_ = 0;
+  std::vector<Step> writes_;
+  size_t next_write_ = 0;
+  IdleWrites idle_writes_ = IdleWrites::kAcceptAll;
+
+  std::string received_;
+  bool shut_down_ = false;
+  bool closed_ = false;
+  int calls_after_close_ = 0;
+  int read_calls_ = 0;
+  int write_calls_ = 0;
+};
+
+}  // namespace echo
+
+#endif  // ECHO_LAB_TESTING_FAKE_PEER_H_

@@ -1,0 +1,16 @@
+"""Stand-in for rules_cc's defs.bzl: re-exports Bazel 4.2's native C++ rules.
+
+Debian's bazel-rules-cc expects a newer Bazel (it needs use_cpp_toolchain),
+and nothing can be downloaded here, so Bazel's own tools are pointed at this.
+"""
+
+cc_binary = native.cc_binary
+cc_import = native.cc_import
+cc_library = native.cc_library
+cc_proto_library = native.cc_proto_library
+cc_test = native.cc_test
+cc_toolchain = native.cc_toolchain
+cc_toolchain_suite = native.cc_toolchain_suite
+fdo_prefetch_hints = native.fdo_prefetch_hints
+fdo_profile = native.fdo_profile
+objc_library = native.objc_library
