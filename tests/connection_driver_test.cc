@@ -22,17 +22,26 @@ namespace {
 
 class ConnectionDriverTest : public ::testing::Test {
  protected:
-  void Start(WriteQueue::Watermarks watermarks = {}) {
-    driver_ = std::make_unique<ConnectionDriver>(peer_.NewSocket(), watermarks);
+  void Start() { Start(EchoConnection::Options()); }
+  void Start(EchoConnection::Options options) {
+    driver_ = std::make_unique<ConnectionDriver>(peer_.NewSocket(), options, now_);
   }
-  Interest Readable() { return driver_->OnReadable({scratch_.data(), scratch_.size()}); }
-  Interest Writable() { return driver_->OnWritable(); }
+  void StartWithWatermarks(size_t low, size_t high) {
+    EchoConnection::Options options;
+    options.watermarks = {low, high};
+    Start(options);
+  }
+  Interest Readable() {
+    return driver_->OnReadable({scratch_.data(), scratch_.size()}, now_);
+  }
+  Interest Writable() { return driver_->OnWritable(now_); }
   void TearDown() override {
     driver_.reset();
     EXPECT_EQ(peer_.calls_after_close(), 0) << "socket used after Close()";
   }
 
   FakePeer peer_;
+  Millis now_ = 0;
   std::vector<uint8_t> scratch_ = std::vector<uint8_t>(16);
   std::unique_ptr<ConnectionDriver> driver_;
 };
@@ -157,7 +166,7 @@ TEST_F(ConnectionDriverTest, ResetOnWriteClosesAtOnce) {
 }
 
 TEST_F(ConnectionDriverTest, BackpressureStopsReadingAndResumesBelowLow) {
-  Start({/*low=*/8, /*high=*/32});
+  StartWithWatermarks(/*low=*/8, /*high=*/32);
   peer_.set_idle_writes(FakePeer::IdleWrites::kWouldBlock);
   peer_.Send(std::string(100, 'b'));
   // Reads 16 + 16 bytes, then stops: the queue is at its high watermark.
@@ -203,6 +212,21 @@ TEST_F(ConnectionDriverTest, DestroyingAnOpenDriverClosesTheSocket) {
   Start();
   driver_.reset();
   EXPECT_TRUE(peer_.closed());
+}
+
+TEST_F(ConnectionDriverTest, IdleTimerClosesWithoutShutdown) {
+  EchoConnection::Options options;
+  options.idle_timeout = 1000;
+  Start(options);
+  peer_.Send("x");
+  now_ = 500;
+  Readable();
+  EXPECT_FALSE(driver_->OnTimer(1000).none()) << "active at 500: not idle yet";
+  EXPECT_EQ(driver_->connection().IdleDeadline(), 1500);
+  EXPECT_TRUE(driver_->OnTimer(1500).none());
+  EXPECT_TRUE(peer_.closed());
+  EXPECT_FALSE(peer_.shut_down());
+  EXPECT_EQ(driver_->connection().close_reason(), CloseReason::kIdleTimeout);
 }
 
 }  // namespace

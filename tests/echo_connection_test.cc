@@ -3,15 +3,33 @@
 
 #include "src/core/echo_connection.h"
 
+#include <ostream>
 #include <string>
 
 #include "gtest/gtest.h"
 
 namespace echo {
+
+void PrintTo(const Interest& interest, std::ostream* os) {
+  *os << "{read=" << interest.read << ", write=" << interest.write << "}";
+}
+
 namespace {
 
 ByteView View(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+EchoConnection::Options WithWatermarks(size_t low, size_t high) {
+  EchoConnection::Options options;
+  options.watermarks = {low, high};
+  return options;
+}
+
+EchoConnection::Options WithIdleTimeout(Millis timeout) {
+  EchoConnection::Options options;
+  options.idle_timeout = timeout;
+  return options;
 }
 
 // Takes up to `max` bytes of pending output, as a socket would.
@@ -22,7 +40,7 @@ std::string WriteOut(EchoConnection& conn, size_t max = SIZE_MAX) {
     if (pending.empty()) break;
     const size_t n = std::min(pending.size, max - out.size());
     out.append(reinterpret_cast<const char*>(pending.data), n);
-    conn.OnWritten(n);
+    conn.OnWritten(n, 0);
   }
   return out;
 }
@@ -35,8 +53,8 @@ TEST(EchoConnectionTest, NewConnectionWantsToReadOnly) {
 
 TEST(EchoConnectionTest, EchoesBytesInOrder) {
   EchoConnection conn;
-  EXPECT_EQ(conn.OnData(View("abc")), 3u);
-  EXPECT_EQ(conn.OnData(View("def")), 3u);
+  EXPECT_EQ(conn.OnData(View("abc"), 0), 3u);
+  EXPECT_EQ(conn.OnData(View("def"), 0), 3u);
   EXPECT_EQ(conn.interest(), (Interest{true, true}));
   EXPECT_EQ(WriteOut(conn, 2), "ab");
   EXPECT_EQ(WriteOut(conn), "cdef");
@@ -55,12 +73,12 @@ TEST(EchoConnectionTest, PeerEofWithNothingQueuedFinishesAtOnce) {
 
 TEST(EchoConnectionTest, HalfCloseFlushesPendingOutputBeforeFinishing) {
   EchoConnection conn;
-  conn.OnData(View("pending"));
+  conn.OnData(View("pending"), 0);
   conn.OnPeerEof();
   EXPECT_FALSE(conn.closed());
   EXPECT_EQ(conn.interest(), (Interest{false, true}));
   EXPECT_EQ(conn.ReadRoom(), 0u);
-  EXPECT_EQ(conn.OnData(View("late")), 0u) << "no input after peer EOF";
+  EXPECT_EQ(conn.OnData(View("late"), 0), 0u) << "no input after peer EOF";
   EXPECT_EQ(WriteOut(conn, 3), "pen");
   EXPECT_FALSE(conn.closed());
   EXPECT_EQ(WriteOut(conn), "ding");
@@ -69,7 +87,7 @@ TEST(EchoConnectionTest, HalfCloseFlushesPendingOutputBeforeFinishing) {
 
 TEST(EchoConnectionTest, ResetClosesAtOnceAndDropsQueue) {
   EchoConnection conn;
-  conn.OnData(View("queued"));
+  conn.OnData(View("queued"), 0);
   conn.OnReadError(IoError::kConnectionReset);
   EXPECT_EQ(conn.close_reason(), CloseReason::kPeerReset);
   EXPECT_TRUE(conn.PendingOutput().empty());
@@ -79,7 +97,7 @@ TEST(EchoConnectionTest, ResetClosesAtOnceAndDropsQueue) {
 
 TEST(EchoConnectionTest, WriteErrorsCloseWithTheirReason) {
   EchoConnection pipe;
-  pipe.OnData(View("x"));
+  pipe.OnData(View("x"), 0);
   pipe.OnWriteError(IoError::kBrokenPipe);
   EXPECT_EQ(pipe.close_reason(), CloseReason::kWriteFailed);
 
@@ -103,17 +121,17 @@ TEST(EchoConnectionTest, FirstCloseReasonSticks) {
 TEST(EchoConnectionTest, ClosedConnectionAcceptsAndOffersNothing) {
   EchoConnection conn;
   conn.Abort();
-  EXPECT_EQ(conn.OnData(View("ignored")), 0u);
+  EXPECT_EQ(conn.OnData(View("ignored"), 0), 0u);
   EXPECT_TRUE(conn.PendingOutput().empty());
-  conn.OnWritten(5);
+  conn.OnWritten(5, 0);
   EXPECT_EQ(conn.bytes_sent(), 0u);
   EXPECT_TRUE(conn.interest().none());
 }
 
 TEST(EchoConnectionTest, BackpressureStopsReadingAtHighAndResumesAtLow) {
-  EchoConnection conn({/*low=*/4, /*high=*/8});
+  EchoConnection conn(WithWatermarks(/*low=*/4, /*high=*/8));
   EXPECT_EQ(conn.ReadRoom(), 8u);
-  EXPECT_EQ(conn.OnData(View("0123456789")), 8u) << "accepts only up to room";
+  EXPECT_EQ(conn.OnData(View("0123456789"), 0), 8u) << "accepts only up to room";
   EXPECT_EQ(conn.interest(), (Interest{false, true}));
   EXPECT_EQ(conn.ReadRoom(), 0u);
   EXPECT_EQ(WriteOut(conn, 3), "012");  // 5 queued: still above low.
@@ -124,12 +142,57 @@ TEST(EchoConnectionTest, BackpressureStopsReadingAtHighAndResumesAtLow) {
 }
 
 TEST(EchoConnectionTest, QueueNeverExceedsHighWatermark) {
-  EchoConnection conn({2, 5});
+  EchoConnection conn(WithWatermarks(2, 5));
   for (int i = 0; i < 20; ++i) {
-    conn.OnData(View("abc"));
+    conn.OnData(View("abc"), 0);
     EXPECT_LE(conn.queued(), 5u);
     WriteOut(conn, 1);
   }
+}
+
+TEST(EchoConnectionTest, WithoutIdleTimeoutThereIsNoDeadline) {
+  EchoConnection conn;
+  EXPECT_LT(conn.IdleDeadline(), 0);
+  conn.OnTimer(1'000'000'000);
+  EXPECT_FALSE(conn.closed());
+}
+
+TEST(EchoConnectionTest, IdleTimeoutClosesAtTheDeadlineNotBefore) {
+  EchoConnection conn(WithIdleTimeout(100), /*now=*/1000);
+  EXPECT_EQ(conn.IdleDeadline(), 1100);
+  conn.OnTimer(1099);
+  EXPECT_FALSE(conn.closed());
+  conn.OnTimer(1100);
+  EXPECT_EQ(conn.close_reason(), CloseReason::kIdleTimeout);
+  EXPECT_LT(conn.IdleDeadline(), 0) << "closed: no deadline";
+}
+
+TEST(EchoConnectionTest, MovingBytesEitherWayPostponesTheDeadline) {
+  EchoConnection conn(WithIdleTimeout(100), 0);
+  conn.OnData(View("abc"), 50);
+  EXPECT_EQ(conn.IdleDeadline(), 150);
+  conn.OnWritten(1, 120);
+  EXPECT_EQ(conn.IdleDeadline(), 220);
+  conn.OnTimer(150);  // A timer armed for the old deadline fires early.
+  EXPECT_FALSE(conn.closed());
+  conn.OnData(View(""), 200);  // Nothing moved: no activity.
+  conn.OnWritten(0, 200);
+  EXPECT_EQ(conn.IdleDeadline(), 220);
+}
+
+TEST(EchoConnectionTest, PeerThatNeverReadsIsClosedByTheIdleRule) {
+  EchoConnection conn(
+      [] {
+        EchoConnection::Options o = WithIdleTimeout(100);
+        o.watermarks = {2, 4};
+        return o;
+      }(),
+      0);
+  EXPECT_EQ(conn.OnData(View("full"), 10), 4u);
+  EXPECT_EQ(conn.ReadRoom(), 0u) << "backpressure: no reads, so no activity";
+  conn.OnTimer(110);
+  EXPECT_EQ(conn.close_reason(), CloseReason::kIdleTimeout);
+  EXPECT_EQ(conn.queued(), 0u);
 }
 
 }  // namespace

@@ -13,23 +13,29 @@ constexpr int kMaxReadsPerEvent = 8;
 }  // namespace
 
 ConnectionDriver::ConnectionDriver(std::unique_ptr<Socket> socket,
-                                   WriteQueue::Watermarks watermarks)
-    : socket_(std::move(socket)), connection_(watermarks) {}
+                                   EchoConnection::Options options, Millis now)
+    : socket_(std::move(socket)), connection_(options, now) {}
 
 ConnectionDriver::~ConnectionDriver() {
   if (!finished_) socket_->Close();
 }
 
-Interest ConnectionDriver::OnReadable(ReadBuffer scratch) {
+Interest ConnectionDriver::OnReadable(ReadBuffer scratch, Millis now) {
   if (finished_) return {};
-  ReadAvailable(scratch);
-  WriteQueued();
+  ReadAvailable(scratch, now);
+  WriteQueued(now);
   return ReleaseIfClosed();
 }
 
-Interest ConnectionDriver::OnWritable() {
+Interest ConnectionDriver::OnWritable(Millis now) {
   if (finished_) return {};
-  WriteQueued();
+  WriteQueued(now);
+  return ReleaseIfClosed();
+}
+
+Interest ConnectionDriver::OnTimer(Millis now) {
+  if (finished_) return {};
+  connection_.OnTimer(now);
   return ReleaseIfClosed();
 }
 
@@ -39,7 +45,7 @@ void ConnectionDriver::Abort() {
   ReleaseIfClosed();
 }
 
-void ConnectionDriver::ReadAvailable(ReadBuffer scratch) {
+void ConnectionDriver::ReadAvailable(ReadBuffer scratch, Millis now) {
   for (int i = 0; i < kMaxReadsPerEvent; ++i) {
     const size_t wanted = std::min(scratch.size, connection_.ReadRoom());
     if (wanted == 0) return;
@@ -47,7 +53,7 @@ void ConnectionDriver::ReadAvailable(ReadBuffer scratch) {
     switch (result.status) {
       case IoStatus::kOk:
         // Never more than ReadRoom(), so the connection takes it all.
-        connection_.OnData({scratch.data, result.bytes});
+        connection_.OnData({scratch.data, result.bytes}, now);
         if (result.bytes < wanted) return;  // Kernel buffer drained.
         break;
       case IoStatus::kWouldBlock:
@@ -62,14 +68,14 @@ void ConnectionDriver::ReadAvailable(ReadBuffer scratch) {
   }
 }
 
-void ConnectionDriver::WriteQueued() {
+void ConnectionDriver::WriteQueued(Millis now) {
   while (!connection_.closed()) {
     const ByteView pending = connection_.PendingOutput();
     if (pending.empty()) return;
     const IoResult result = socket_->Write(pending);
     switch (result.status) {
       case IoStatus::kOk:
-        connection_.OnWritten(result.bytes);
+        connection_.OnWritten(result.bytes, now);
         // A short write means the socket buffer is full: wait for writable.
         if (result.bytes < pending.size) return;
         break;

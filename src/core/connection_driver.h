@@ -12,6 +12,8 @@
 //   - When the connection closes: shut down the sending side first if it
 //     finished cleanly, then close the socket. After that no operation
 //     reaches the socket again, whatever the caller does.
+//   - Time is the caller's: each call takes `now`, and OnTimer() closes an
+//     idle connection (see EchoConnection::IdleDeadline()).
 
 #ifndef ECHO_LAB_CORE_CONNECTION_DRIVER_H_
 #define ECHO_LAB_CORE_CONNECTION_DRIVER_H_
@@ -22,6 +24,7 @@
 
 #include "src/core/echo_connection.h"
 #include "src/core/socket.h"
+#include "src/core/millis.h"
 #include "src/core/write_queue.h"
 
 namespace echo {
@@ -35,9 +38,9 @@ struct ReadBuffer {
 
 class ConnectionDriver {
  public:
-  // Takes ownership of `socket` (non-null).
+  // Takes ownership of `socket` (non-null); the connection starts at `now`.
   ConnectionDriver(std::unique_ptr<Socket> socket,
-                   WriteQueue::Watermarks watermarks);
+                   EchoConnection::Options options, Millis now);
   // Closes the socket if it is still open.
   ~ConnectionDriver();
 
@@ -47,10 +50,15 @@ class ConnectionDriver {
   // The socket is readable (or has hung up). `scratch` must be non-empty.
   // Returns what the connection wants next; none() means the socket has been
   // closed and the driver can be destroyed.
-  Interest OnReadable(ReadBuffer scratch);
+  Interest OnReadable(ReadBuffer scratch, Millis now);
 
   // The socket is writable. Same return contract as OnReadable().
-  Interest OnWritable();
+  Interest OnWritable(Millis now);
+
+  // The owner's timer fired. Closes the connection if it has been idle for
+  // its timeout; otherwise the caller re-arms for connection().IdleDeadline().
+  // Same return contract as OnReadable().
+  Interest OnTimer(Millis now);
 
   // Closes the connection now, dropping anything queued.
   void Abort();
@@ -61,8 +69,8 @@ class ConnectionDriver {
   const EchoConnection& connection() const { return connection_; }
 
  private:
-  void ReadAvailable(ReadBuffer scratch);
-  void WriteQueued();
+  void ReadAvailable(ReadBuffer scratch, Millis now);
+  void WriteQueued(Millis now);
   Interest ReleaseIfClosed();
 
   std::unique_ptr<Socket> socket_;

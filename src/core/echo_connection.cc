@@ -12,22 +12,29 @@ const char* CloseReasonName(CloseReason reason) {
     case CloseReason::kReadFailed: return "read-failed";
     case CloseReason::kWriteFailed: return "write-failed";
     case CloseReason::kAborted: return "aborted";
+    case CloseReason::kIdleTimeout: return "idle-timeout";
   }
   return "unknown";
 }
 
-EchoConnection::EchoConnection(WriteQueue::Watermarks watermarks)
-    : queue_(watermarks) {}
+EchoConnection::EchoConnection(Options options, Millis now)
+    : queue_(options.watermarks),
+      idle_timeout_(options.idle_timeout > 0 ? options.idle_timeout : 0),
+      last_activity_(now) {}
+
+EchoConnection::EchoConnection() : EchoConnection(Options(), 0) {}
 
 size_t EchoConnection::ReadRoom() const {
   if (closed() || peer_eof_) return 0;
   return queue_.room();
 }
 
-size_t EchoConnection::OnData(ByteView bytes) {
+size_t EchoConnection::OnData(ByteView bytes, Millis now) {
   const size_t accepted = std::min(bytes.size, ReadRoom());
+  if (accepted == 0) return 0;
   queue_.Append({bytes.data, accepted});
   bytes_received_ += accepted;
+  last_activity_ = now;
   return accepted;
 }
 
@@ -53,12 +60,23 @@ void EchoConnection::Abort() {
   if (!closed()) Close(CloseReason::kAborted);
 }
 
-void EchoConnection::OnWritten(size_t count) {
+void EchoConnection::OnWritten(size_t count, Millis now) {
   if (closed()) return;
   count = std::min(count, queue_.size());
+  if (count > 0) last_activity_ = now;
   queue_.Consume(count);
   bytes_sent_ += count;
   if (peer_eof_ && queue_.empty()) Close(CloseReason::kPeerFinished);
+}
+
+Millis EchoConnection::IdleDeadline() const {
+  if (closed() || idle_timeout_ == 0) return -1;
+  return last_activity_ + idle_timeout_;
+}
+
+void EchoConnection::OnTimer(Millis now) {
+  const Millis deadline = IdleDeadline();
+  if (deadline >= 0 && now >= deadline) Close(CloseReason::kIdleTimeout);
 }
 
 Interest EchoConnection::interest() const {

@@ -5,10 +5,11 @@
 // it what happened (bytes arrived, the peer shut down its side, an operation
 // failed, the socket took some bytes) and asks it what it wants next:
 //
-//   size_t n = conn.OnData(bytes);           // accepts up to ReadRoom()
+//   size_t n = conn.OnData(bytes, now);      // accepts up to ReadRoom()
 //   ByteView out = conn.PendingOutput();     // write these, then
-//   conn.OnWritten(k);                       // report how many were taken
+//   conn.OnWritten(k, now);                  // report how many were taken
 //   Interest next = conn.interest();         // {read, write}; none = close
+//   conn.OnTimer(now);                       // at or after IdleDeadline()
 //
 // Rules it guarantees (the fuzz harnesses check each one):
 //   - output is exactly the input, in order: nothing lost, nothing repeated;
@@ -18,6 +19,9 @@
 //   - it accepts no input while its queue is over the high watermark, and
 //     takes input again once the queue has drained to the low watermark, so
 //     the queue never holds more than the high watermark;
+//   - with an idle timeout, it closes once no byte has moved in either
+//     direction for that long; a peer that never reads stalls every transfer,
+//     so the same rule closes it;
 //   - once closed it wants nothing, accepts nothing and offers nothing.
 
 #ifndef ECHO_LAB_CORE_ECHO_CONNECTION_H_
@@ -28,6 +32,7 @@
 
 #include "src/core/bytes.h"
 #include "src/core/io_result.h"
+#include "src/core/millis.h"
 #include "src/core/write_queue.h"
 
 namespace echo {
@@ -51,13 +56,23 @@ enum class CloseReason : uint8_t {
   kReadFailed,    // A read failed otherwise.
   kWriteFailed,   // A write failed otherwise (EPIPE included).
   kAborted,       // The owner called Abort().
+  kIdleTimeout,   // No byte moved for the idle timeout.
 };
 
 const char* CloseReasonName(CloseReason reason);
 
 class EchoConnection {
  public:
-  explicit EchoConnection(WriteQueue::Watermarks watermarks = {});
+  struct Options {
+    WriteQueue::Watermarks watermarks;  // Bounds the queued output.
+    Millis idle_timeout = 0;            // 0: never time out.
+  };
+
+  // A new connection, open for reading, last active at `now`. Every `now`
+  // passed to a connection is non-negative and never decreases.
+  explicit EchoConnection(Options options, Millis now = 0);
+  // Default options (no idle timeout), at time 0.
+  EchoConnection();
 
   EchoConnection(const EchoConnection&) = delete;
   EchoConnection& operator=(const EchoConnection&) = delete;
@@ -69,7 +84,7 @@ class EchoConnection {
   // The peer sent `bytes`. Queues and returns min(bytes.size, ReadRoom());
   // the caller keeps any rest (a caller that reads at most ReadRoom() bytes
   // never has one).
-  size_t OnData(ByteView bytes);
+  size_t OnData(ByteView bytes, Millis now);
 
   // The peer shut down its sending side. Idempotent. Finishes the connection
   // at once if nothing is queued.
@@ -88,7 +103,16 @@ class EchoConnection {
 
   // The socket took the first `count` queued bytes. Requires
   // `count <= queued()`.
-  void OnWritten(size_t count);
+  void OnWritten(size_t count, Millis now);
+
+  // When the idle timeout expires if nothing moves: last activity plus the
+  // timeout. A negative value means never (no timeout, or closed).
+  Millis IdleDeadline() const;
+
+  // The owner's timer fired: closes with kIdleTimeout if `now` has reached
+  // IdleDeadline(), otherwise does nothing (the owner re-arms its timer for
+  // the new deadline; libev's manual recommends exactly this lazy scheme).
+  void OnTimer(Millis now);
 
   Interest interest() const;
   bool closed() const { return reason_ != CloseReason::kNone; }
@@ -104,6 +128,8 @@ class EchoConnection {
   void Close(CloseReason reason);
 
   WriteQueue queue_;
+  Millis idle_timeout_;
+  Millis last_activity_;
   CloseReason reason_ = CloseReason::kNone;
   bool peer_eof_ = false;
   uint64_t bytes_received_ = 0;

@@ -20,6 +20,10 @@ int EventsFor(Interest interest) {
   return (interest.read ? ev::READ : 0) | (interest.write ? ev::WRITE : 0);
 }
 
+Millis LoopNow(ev::loop_ref loop) {
+  return static_cast<Millis>(loop.now() * 1000.0);
+}
+
 UniqueFd OpenReserveFd() {
   return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
 }
@@ -27,22 +31,32 @@ UniqueFd OpenReserveFd() {
 }  // namespace
 
 struct EchoServer::Client {
-  Client(EchoServer* server, UniqueFd fd, WriteQueue::Watermarks watermarks)
+  Client(EchoServer* server, UniqueFd fd, const EchoConnection::Options& options)
       : server(server),
         fd(fd.get()),
-        driver(std::make_unique<PosixSocket>(std::move(fd)), watermarks),
-        watcher(server->loop_) {
+        driver(std::make_unique<PosixSocket>(std::move(fd)), options,
+               LoopNow(server->loop_)),
+        watcher(server->loop_),
+        idle_timer(server->loop_) {
     watcher.set<Client, &Client::OnReady>(this);
+    idle_timer.set<Client, &Client::OnTimer>(this);
   }
 
   void OnReady(ev::io& /*watcher*/, int revents) {
     server->OnClientReady(this, revents);
+  }
+  void OnTimer(ev::timer& /*watcher*/, int /*revents*/) {
+    server->OnClientTimer(this);
   }
 
   EchoServer* server;
   int fd;  // Owned by driver's socket; kept for the watcher.
   ConnectionDriver driver;
   ev::io watcher;
+  // One timer per connection, armed for the idle deadline and re-armed only
+  // when it fires (libev manual, "Be smart about timeouts", method 2): most
+  // events move the deadline without touching the timer.
+  ev::timer idle_timer;
   ClientList::iterator position;
 };
 
@@ -56,7 +70,7 @@ EchoServer::EchoServer(ev::loop_ref loop, UniqueFd listener,
       reaper_(loop),
       read_buffer_(config.read_buffer_size > 0 ? config.read_buffer_size : 1) {
   listener_watcher_.set<EchoServer, &EchoServer::OnListenerReady>(this);
-  listener_watcher_.start(listener_.get(), ev::READ);
+  if (listener_.valid()) listener_watcher_.start(listener_.get(), ev::READ);
   reaper_.set<EchoServer, &EchoServer::ReapRetired>(this);
 }
 
@@ -68,6 +82,7 @@ void EchoServer::Stop() {
   reaper_.stop();
   for (auto& client : clients_) {
     client->watcher.stop();
+    client->idle_timer.stop();
     client->driver.Abort();
   }
   // Not inside any client callback here, so destroying is safe.
@@ -87,7 +102,7 @@ void EchoServer::AcceptPending() {
     AcceptResult result = AcceptConnection(listener_.get());
     switch (result.status) {
       case AcceptStatus::kAccepted:
-        Serve(std::move(result.fd));
+        Adopt(std::move(result.fd));
         break;
       case AcceptStatus::kWouldBlock:
         return;
@@ -115,23 +130,46 @@ void EchoServer::RefuseOnePending() {
   reserve_fd_ = OpenReserveFd();
 }
 
-void EchoServer::Serve(UniqueFd fd) {
+void EchoServer::Adopt(UniqueFd fd) {
   ++stats_.accepted;
   ++stats_.open;
-  auto client = std::make_unique<Client>(this, std::move(fd), config_.watermarks);
+  auto client =
+      std::make_unique<Client>(this, std::move(fd), config_.connection);
   Client* raw = client.get();
   raw->position = clients_.insert(clients_.end(), std::move(client));
   raw->watcher.start(raw->fd, EventsFor(raw->driver.interest()));
+  const Millis deadline = raw->driver.connection().IdleDeadline();
+  if (deadline >= 0) {
+    raw->idle_timer.start((deadline - LoopNow(loop_)) / 1000.0, 0.0);
+  }
 }
 
 void EchoServer::OnClientReady(Client* client, int revents) {
+  const Millis now = LoopNow(loop_);
   Interest interest = client->driver.interest();
   if (revents & ev::READ) {
-    interest = client->driver.OnReadable({read_buffer_.data(), read_buffer_.size()});
+    interest = client->driver.OnReadable(
+        {read_buffer_.data(), read_buffer_.size()}, now);
   }
   if ((revents & ev::WRITE) && interest.write) {
-    interest = client->driver.OnWritable();
+    interest = client->driver.OnWritable(now);
   }
+  Rearm(client, interest);
+}
+
+void EchoServer::OnClientTimer(Client* client) {
+  const Millis now = LoopNow(loop_);
+  const Interest interest = client->driver.OnTimer(now);
+  if (!interest.none()) {
+    // Activity moved the deadline since the timer was armed: sleep until it.
+    const Millis deadline = client->driver.connection().IdleDeadline();
+    client->idle_timer.start((deadline - now) / 1000.0, 0.0);
+  }
+  Rearm(client, interest);
+}
+
+// Points the client's watcher at what its connection wants, or retires it.
+void EchoServer::Rearm(Client* client, Interest interest) {
   if (interest.none()) {
     Retire(client);
     return;
@@ -142,6 +180,7 @@ void EchoServer::OnClientReady(Client* client, int revents) {
 
 void EchoServer::Retire(Client* client) {
   client->watcher.stop();
+  client->idle_timer.stop();
   retired_.push_back(std::move(*client->position));
   clients_.erase(client->position);
   --stats_.open;

@@ -23,13 +23,15 @@
 #include <vector>
 
 #include "src/core/connection_driver.h"
+#include "src/core/echo_connection.h"
+#include "src/core/millis.h"
 #include "src/core/write_queue.h"
 #include "src/posix/unique_fd.h"
 
 namespace echo {
 
 struct EchoServerConfig {
-  WriteQueue::Watermarks watermarks;  // Per-connection output bound.
+  EchoConnection::Options connection;   // Output bound and idle timeout.
   size_t read_buffer_size = 64 * 1024;  // One buffer shared by all clients.
 };
 
@@ -42,7 +44,8 @@ struct EchoServerStats {
 class EchoServer {
  public:
   // Serves `listener` (a bound, listening, non-blocking socket) on `loop`.
-  // Starts watching at once; the caller runs the loop.
+  // Starts watching at once; the caller runs the loop. An invalid `listener`
+  // makes a server that only serves connections given to Adopt().
   EchoServer(ev::loop_ref loop, UniqueFd listener, EchoServerConfig config);
   // Closes the listener and every connection.
   ~EchoServer();
@@ -56,6 +59,10 @@ class EchoServer {
 
   EchoServerStats stats() const;
 
+  // Serves an already connected, non-blocking stream socket as if it had
+  // been accepted (used by in-process harnesses over socketpair()).
+  void Adopt(UniqueFd fd);
+
  private:
   struct Client;
   using ClientList = std::list<std::unique_ptr<Client>>;
@@ -63,8 +70,9 @@ class EchoServer {
   void OnListenerReady(ev::io& watcher, int revents);
   void AcceptPending();
   void RefuseOnePending();
-  void Serve(UniqueFd fd);
   void OnClientReady(Client* client, int revents);
+  void OnClientTimer(Client* client);
+  void Rearm(Client* client, Interest interest);
   void Retire(Client* client);
   void ReapRetired(ev::prepare& watcher, int revents);
 
