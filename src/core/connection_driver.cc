@@ -22,13 +22,16 @@ ConnectionDriver::~ConnectionDriver() {
 
 Interest ConnectionDriver::OnReadable(ReadBuffer scratch, Millis now) {
   if (finished_) return {};
+  socket_full_ = false;
   ReadAvailable(scratch, now);
-  WriteQueued(now);
+  // A socket that just refused bytes will refuse more: wait for writable.
+  if (!socket_full_) WriteQueued(now);
   return ReleaseIfClosed();
 }
 
 Interest ConnectionDriver::OnWritable(Millis now) {
   if (finished_) return {};
+  socket_full_ = false;
   WriteQueued(now);
   return ReleaseIfClosed();
 }
@@ -51,11 +54,19 @@ void ConnectionDriver::ReadAvailable(ReadBuffer scratch, Millis now) {
     if (wanted == 0) return;
     const IoResult result = socket_->Read(scratch.data, wanted);
     switch (result.status) {
-      case IoStatus::kOk:
+      case IoStatus::kOk: {
         // Never more than ReadRoom(), so the connection takes it all.
-        connection_.OnData({scratch.data, result.bytes}, now);
+        const ByteView data{scratch.data, result.bytes};
+        if (connection_.queued() == 0 && !socket_full_) {
+          const size_t echoed = WriteFrom(data);
+          connection_.OnDataEchoedDirectly(data, echoed, now);
+          if (connection_.closed()) return;  // The write failed.
+        } else {
+          connection_.OnData(data, now);
+        }
         if (result.bytes < wanted) return;  // Kernel buffer drained.
         break;
+      }
       case IoStatus::kWouldBlock:
         return;
       case IoStatus::kEof:
@@ -72,21 +83,40 @@ void ConnectionDriver::WriteQueued(Millis now) {
   while (!connection_.closed()) {
     const ByteView pending = connection_.PendingOutput();
     if (pending.empty()) return;
-    const IoResult result = socket_->Write(pending);
+    const size_t written = WriteFrom(pending);
+    connection_.OnWritten(written, now);
+    if (socket_full_) return;
+  }
+}
+
+// Writes a prefix of `bytes` until the socket is full (then sets
+// socket_full_); returns its length. A failed write closes the connection
+// and also stops writing for this event.
+size_t ConnectionDriver::WriteFrom(ByteView bytes) {
+  size_t written = 0;
+  while (written < bytes.size) {
+    const size_t offered = bytes.size - written;
+    const IoResult result = socket_->Write({bytes.data + written, offered});
     switch (result.status) {
       case IoStatus::kOk:
-        connection_.OnWritten(result.bytes, now);
-        // A short write means the socket buffer is full: wait for writable.
-        if (result.bytes < pending.size) return;
+        written += result.bytes;
+        // Short write: the socket buffer is full.
+        if (result.bytes < offered) {
+          socket_full_ = true;
+          return written;
+        }
         break;
       case IoStatus::kWouldBlock:
-        return;
+        socket_full_ = true;
+        return written;
       case IoStatus::kEof:  // Not a write outcome; treat as a failure.
       case IoStatus::kError:
         connection_.OnWriteError(result.error);
-        return;
+        socket_full_ = true;
+        return written;
     }
   }
+  return written;
 }
 
 Interest ConnectionDriver::ReleaseIfClosed() {

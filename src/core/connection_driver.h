@@ -6,8 +6,10 @@
 // "readable" or "writable" and arms its watcher for the Interest returned.
 //
 //   - On readable: read while the connection has room (stopping early after a
-//     short read, which means the kernel buffer is drained), then try to
-//     write the echo at once rather than waiting for another loop turn.
+//     short read, which means the kernel buffer is drained). When nothing is
+//     queued, the bytes just read are written straight back from the read
+//     buffer and only what the socket refuses is queued: the common echo
+//     costs no copy into the queue and no allocation.
 //   - On writable: write until the queue is empty or the socket is full.
 //   - When the connection closes: shut down the sending side first if it
 //     finished cleanly, then close the socket. After that no operation
@@ -71,11 +73,14 @@ class ConnectionDriver {
  private:
   void ReadAvailable(ReadBuffer scratch, Millis now);
   void WriteQueued(Millis now);
+  size_t WriteFrom(ByteView bytes);
   Interest ReleaseIfClosed();
 
   std::unique_ptr<Socket> socket_;
   EchoConnection connection_;
   bool finished_ = false;
+  // Set within one event once a write is refused (short, EAGAIN or error).
+  bool socket_full_ = false;
 };
 
 }  // namespace echo

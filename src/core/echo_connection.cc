@@ -38,6 +38,17 @@ size_t EchoConnection::OnData(ByteView bytes, Millis now) {
   return accepted;
 }
 
+void EchoConnection::OnDataEchoedDirectly(ByteView bytes, size_t echoed,
+                                          Millis now) {
+  if (closed() || bytes.empty()) return;
+  echoed = std::min(echoed, bytes.size);
+  const size_t rest = std::min(bytes.size - echoed, ReadRoom());
+  queue_.Append({bytes.data + echoed, rest});
+  bytes_received_ += echoed + rest;
+  bytes_sent_ += echoed;
+  last_activity_ = now;
+}
+
 void EchoConnection::OnPeerEof() {
   if (closed()) return;
   peer_eof_ = true;

@@ -86,6 +86,13 @@ class EchoConnection {
   // never has one).
   size_t OnData(ByteView bytes, Millis now);
 
+  // The peer sent `bytes`, and because nothing was queued the owner already
+  // wrote the first `echoed` of them straight back (saving a copy and an
+  // allocation per echo). Counts them and queues the rest. Requires
+  // queued() == 0, `bytes.size <= ReadRoom()` and `echoed <= bytes.size`;
+  // ignored when closed.
+  void OnDataEchoedDirectly(ByteView bytes, size_t echoed, Millis now);
+
   // The peer shut down its sending side. Idempotent. Finishes the connection
   // at once if nothing is queued.
   void OnPeerEof();

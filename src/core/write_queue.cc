@@ -6,9 +6,16 @@
 namespace echo {
 namespace {
 
-// Small appends share blocks of this size; a larger append gets a block of
-// its own size, so every byte is copied exactly once.
+// A queue that was empty starts with a block sized for the append at hand
+// (at least kFirstBlockSize), since most echoes are written out at once and
+// the block freed again. Once bytes accumulate, further blocks are at least
+// kMinBlockSize so that small appends share them. A larger append always
+// gets a block of its own size: every byte is copied exactly once.
+constexpr size_t kFirstBlockSize = 256;
 constexpr size_t kMinBlockSize = 4096;
+// Block-vector capacity kept when the queue empties: enough to refill
+// without reallocating, small enough for an idle connection to ignore.
+constexpr size_t kKeptBlockSlots = 2;
 
 }  // namespace
 
@@ -32,7 +39,8 @@ void WriteQueue::Append(ByteView bytes) {
   }
   if (remaining > 0) {
     Block block;
-    block.capacity = std::max(remaining, kMinBlockSize);
+    block.capacity =
+        std::max(remaining, blocks_.empty() ? kFirstBlockSize : kMinBlockSize);
     block.bytes.reset(new uint8_t[block.capacity]);
     std::memcpy(block.bytes.get(), from, remaining);
     block.end = remaining;
@@ -60,8 +68,8 @@ void WriteQueue::Consume(size_t count) {
     if (block.begin == block.end) ++drained_blocks;
   }
   blocks_.erase(blocks_.begin(), blocks_.begin() + drained_blocks);
-  if (blocks_.empty()) {
-    // Release the vector's own storage too: an idle connection keeps nothing.
+  if (blocks_.empty() && blocks_.capacity() > kKeptBlockSlots) {
+    // A burst left a long vector behind: an idle connection keeps little.
     std::vector<Block>().swap(blocks_);
   }
   UpdatePaused();

@@ -64,6 +64,9 @@ class FakePeer {
   int write_calls() const { return write_calls_; }
   // Bytes scripted with Send() that no read has taken yet.
   size_t unread() const;
+  // Bytes scripted with Send(), and how many of them reads have taken.
+  size_t sent() const { return inbound_.size(); }
+  size_t taken() const { return inbound_taken_; }
 
  private:
   friend class FakeSocket;
