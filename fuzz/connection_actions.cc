@@ -1,0 +1,116 @@
+#include "fuzz/connection_actions.h"
+
+#include <cerrno>
+#include <cstring>
+
+namespace echo {
+namespace {
+
+constexpr WriteQueue::Watermarks kWatermarks[] = {
+    {0, 1}, {2, 7}, {16, 64}, {100, 1000}, {1024, 4096}, {16 * 1024, 64 * 1024},
+};
+// Index 0 (what a short input decodes to) is a moderate size; the one- and
+// three-byte buffers that split every read are there, but cost more runs.
+constexpr size_t kReadBufferSizes[] = {16, 512, 4096, 1, 3, 16 * 1024};
+constexpr Millis kIdleTimeouts[] = {0, 50, 1000};
+
+// Events are listed more than once: they are what moves bytes, and a
+// scenario made mostly of script steps would rarely exercise the driver.
+constexpr ActionKind kOpcodes[] = {
+    ActionKind::kPeerSends,        ActionKind::kPeerSends,
+    ActionKind::kReadWouldBlock,   ActionKind::kReadInterrupted,
+    ActionKind::kPeerShutsDown,    ActionKind::kReadFails,
+    ActionKind::kWriteAccepts,     ActionKind::kWriteAccepts,
+    ActionKind::kWriteWouldBlock,  ActionKind::kWriteInterrupted,
+    ActionKind::kWriteFails,       ActionKind::kSocketReadable,
+    ActionKind::kSocketReadable,   ActionKind::kSocketReadable,
+    ActionKind::kSocketWritable,   ActionKind::kSocketWritable,
+    ActionKind::kSocketWritable,   ActionKind::kTimePasses,
+    ActionKind::kOwnerAborts,
+};
+
+constexpr int kReadErrors[] = {ECONNRESET, ETIMEDOUT, EIO};
+constexpr int kWriteErrors[] = {EPIPE, ECONNRESET, ENOBUFS};
+
+template <typename T, size_t N>
+const T& Pick(const T (&table)[N], FuzzInput& input) {
+  return table[input.Below(N)];
+}
+
+const char* ErrnoName(int code) {
+  switch (code) {
+    case ECONNRESET: return "ECONNRESET";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    case EIO: return "EIO";
+    case EPIPE: return "EPIPE";
+    case ENOBUFS: return "ENOBUFS";
+    default: return "errno";
+  }
+}
+
+}  // namespace
+
+ConnectionSetup DecodeSetup(FuzzInput& input) {
+  ConnectionSetup setup;
+  setup.options.watermarks = Pick(kWatermarks, input);
+  setup.read_buffer_size = Pick(kReadBufferSizes, input);
+  setup.options.idle_timeout = Pick(kIdleTimeouts, input);
+  return setup;
+}
+
+Action DecodeAction(FuzzInput& input) {
+  Action action;
+  action.kind = Pick(kOpcodes, input);
+  switch (action.kind) {
+    case ActionKind::kPeerSends:
+    case ActionKind::kTimePasses:
+      action.amount = static_cast<uint32_t>(input.ScaledSize());
+      break;
+    case ActionKind::kWriteAccepts:
+      action.amount = static_cast<uint32_t>(input.ScaledSize()) - 1;
+      break;
+    case ActionKind::kReadFails:
+      action.error_code = Pick(kReadErrors, input);
+      break;
+    case ActionKind::kWriteFails:
+      action.error_code = Pick(kWriteErrors, input);
+      break;
+    default:
+      break;
+  }
+  return action;
+}
+
+std::string DescribeAction(const Action& action) {
+  const std::string amount = std::to_string(action.amount);
+  switch (action.kind) {
+    case ActionKind::kPeerSends: return "peer sends " + amount + " bytes";
+    case ActionKind::kReadWouldBlock: return "next read returns EAGAIN";
+    case ActionKind::kReadInterrupted: return "next read returns EINTR";
+    case ActionKind::kPeerShutsDown: return "peer shuts down its sending side (EOF)";
+    case ActionKind::kReadFails:
+      return std::string("next read returns ") + ErrnoName(action.error_code);
+    case ActionKind::kWriteAccepts: return "next write accepts " + amount;
+    case ActionKind::kWriteWouldBlock: return "next write returns EAGAIN";
+    case ActionKind::kWriteInterrupted: return "next write returns EINTR";
+    case ActionKind::kWriteFails:
+      return std::string("next write returns ") + ErrnoName(action.error_code);
+    case ActionKind::kSocketReadable: return "socket readable";
+    case ActionKind::kSocketWritable: return "socket writable";
+    case ActionKind::kTimePasses: return amount + " ms pass, idle timer fires";
+    case ActionKind::kOwnerAborts: return "owner aborts the connection";
+  }
+  return "unknown action";
+}
+
+std::string DescribeSetup(const ConnectionSetup& setup) {
+  const auto& w = setup.options.watermarks;
+  return "setup: watermarks low " + std::to_string(w.low) + " / high " +
+         std::to_string(w.high) + ", read buffer " +
+         std::to_string(setup.read_buffer_size) + ", idle timeout " +
+         (setup.options.idle_timeout > 0
+              ? std::to_string(setup.options.idle_timeout) + " ms"
+              : std::string("none"));
+}
+
+}  // namespace echo

@@ -1,0 +1,265 @@
+// connection_fuzzer.cc: the `connection` fuzz target.
+//
+// Runs the real ConnectionDriver + EchoConnection against a FakePeer whose
+// every read and write outcome comes from the input (connection_actions.h).
+// Byte i of the peer's stream is PatternByte(i), so the echo oracle needs no
+// copy of what was sent. After every action it checks:
+//   - the bytes echoed so far are exactly the stream's prefix (order, no
+//     loss, no duplicate);
+//   - while open, every byte taken from the peer is either echoed or queued;
+//   - the queue never exceeds its high watermark;
+//   - no socket call after close, and closed <=> wants nothing;
+//   - a clean finish (peer EOF) echoed everything and shut down first;
+//   - an idle-timeout close happened only after a full idle period, and a
+//     timer firing after one always closes.
+// At the end the peer drains and shuts down its side: unless an error closed
+// the connection, everything the peer sent must come back.
+//
+// ECHO_FUZZ_EXPLAIN=1 prints the decoded timeline (tools/dev repro --explain).
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fuzz/connection_actions.h"
+#include "fuzz/fuzz_check.h"
+#include "fuzz/fuzz_input.h"
+#include "src/core/connection_driver.h"
+#include "src/testing/fake_peer.h"
+
+namespace echo {
+namespace {
+
+// What the peer may send in one input: enough to cross every watermark in
+// the table but the largest (whose logic is the same), and at most
+// kMaxReadsOfPeerBytes reads' worth, so that runs with one-byte reads (tiny
+// buffer or tiny queue) stay as cheap as the others: exec/s finds bugs.
+constexpr size_t kMaxPeerBytes = 4 * 1024;
+constexpr size_t kMaxReadsOfPeerBytes = 32;
+constexpr size_t kPatternPeriod = 251;  // Prime: shifts by a block show up.
+
+uint8_t PatternByte(size_t offset) {
+  return static_cast<uint8_t>((offset % kPatternPeriod) * 131 + 7);
+}
+
+// The stream the peer sends, precomputed so that any chunk is a pointer into
+// this table: no per-action allocation or fill loop.
+const std::vector<uint8_t>& PatternTable() {
+  static const std::vector<uint8_t> table = [] {
+    std::vector<uint8_t> t(kPatternPeriod + 64 * 1024);
+    for (size_t i = 0; i < t.size(); ++i) t[i] = PatternByte(i);
+    return t;
+  }();
+  return table;
+}
+
+class ConnectionHarness {
+ public:
+  explicit ConnectionHarness(bool explain) : explain_(explain) {}
+
+  void Run(const uint8_t* data, size_t size);
+
+ private:
+  void Apply(const Action& action);
+  void PeerSends(size_t count);
+  void TimePasses(Millis elapsed);
+  void NoteProgress();
+  void CheckEchoedPrefix(const std::string& echoed);
+  void CheckInvariants();
+  void DrainAndCheckEcho();
+  void Explain(const std::string& what);
+
+  const bool explain_;
+  FakePeer peer_;  // Reused across inputs: keeps its buffers' capacity.
+  std::unique_ptr<ConnectionDriver> driver_;
+  ConnectionSetup setup_;
+  std::vector<uint8_t> read_buffer_;
+  bool peer_finished_sending_ = false;
+  Millis now_ = 0;
+  Millis last_activity_ = 0;
+  size_t last_taken_ = 0;
+  size_t verified_ = 0;  // Echoed bytes already checked against the pattern.
+};
+
+void ConnectionHarness::Run(const uint8_t* data, size_t size) {
+  FuzzInput input(data, size);
+  setup_ = DecodeSetup(input);
+  peer_.Reset();
+  // Contents are irrelevant (only bytes a read returned are used): grow,
+  // never clear, so a 16 KiB buffer costs no memset per run.
+  if (read_buffer_.size() < setup_.read_buffer_size) {
+    read_buffer_.resize(setup_.read_buffer_size);
+  }
+  peer_finished_sending_ = false;
+  now_ = last_activity_ = 0;
+  last_taken_ = verified_ = 0;
+  driver_ = std::make_unique<ConnectionDriver>(peer_.NewSocket(),
+                                               setup_.options, now_);
+  if (explain_) Explain(DescribeSetup(setup_));
+  for (size_t i = 0; i < kMaxActions && !input.empty(); ++i) {
+    const Action action = DecodeAction(input);
+    Apply(action);
+    // Descriptions are built only when asked for: a string per action would
+    // cost more than the action itself.
+    if (explain_) Explain(DescribeAction(action));
+    CheckInvariants();
+  }
+  DrainAndCheckEcho();
+  driver_.reset();
+  FUZZ_CHECK(peer_.closed(), "destroying the driver must release the socket");
+  FUZZ_CHECK(peer_.calls_after_close() == 0, "socket used after close");
+}
+
+void ConnectionHarness::Apply(const Action& action) {
+  switch (action.kind) {
+    case ActionKind::kPeerSends: PeerSends(action.amount); break;
+    case ActionKind::kReadWouldBlock: peer_.ReadWouldBlock(); break;
+    case ActionKind::kReadInterrupted: peer_.ReadInterrupted(); break;
+    case ActionKind::kPeerShutsDown:
+      if (!peer_finished_sending_) peer_.CloseSendingSide();
+      peer_finished_sending_ = true;
+      break;
+    case ActionKind::kReadFails: peer_.ReadFails(action.error_code); break;
+    case ActionKind::kWriteAccepts: peer_.AcceptUpTo(action.amount); break;
+    case ActionKind::kWriteWouldBlock: peer_.WriteWouldBlock(); break;
+    case ActionKind::kWriteInterrupted: peer_.WriteInterrupted(); break;
+    case ActionKind::kWriteFails: peer_.WriteFails(action.error_code); break;
+    case ActionKind::kSocketReadable:
+      // A level-triggered loop reports readable only while read is wanted.
+      if (driver_->interest().read) driver_->OnReadable({read_buffer_.data(), setup_.read_buffer_size}, now_);
+      break;
+    case ActionKind::kSocketWritable:
+      if (driver_->interest().write) driver_->OnWritable(now_);
+      break;
+    case ActionKind::kTimePasses: TimePasses(action.amount); break;
+    case ActionKind::kOwnerAborts: driver_->Abort(); break;
+  }
+  NoteProgress();
+}
+
+void ConnectionHarness::PeerSends(size_t count) {
+  // Nothing follows a FIN; the budget keeps one input cheap.
+  // A read takes at most a buffer, and at most the high watermark.
+  const size_t largest_read = std::min(setup_.read_buffer_size,
+                                       setup_.options.watermarks.high);
+  const size_t budget = std::min(kMaxPeerBytes, kMaxReadsOfPeerBytes * largest_read);
+  if (peer_finished_sending_ || peer_.sent() + count > budget) return;
+  // Chunks of the pattern table, continuing the stream where it stopped.
+  while (count > 0) {
+    const size_t phase = peer_.sent() % kPatternPeriod;
+    const size_t n = std::min(count, PatternTable().size() - phase);
+    peer_.Send(PatternTable().data() + phase, n);
+    count -= n;
+  }
+}
+
+void ConnectionHarness::TimePasses(Millis elapsed) {
+  now_ += elapsed;
+  const bool was_open = !driver_->finished();
+  driver_->OnTimer(now_);
+  const Millis timeout = setup_.options.idle_timeout;
+  const bool idle_long_enough = timeout > 0 && now_ - last_activity_ >= timeout;
+  if (was_open) {
+    FUZZ_CHECK(driver_->finished() == idle_long_enough,
+               "idle for %lld ms with timeout %lld ms, yet %s",
+               static_cast<long long>(now_ - last_activity_),
+               static_cast<long long>(timeout),
+               driver_->finished() ? "closed" : "still open");
+  }
+}
+
+// Activity as the harness sees it: bytes taken from the peer or echoed.
+void ConnectionHarness::NoteProgress() {
+  const size_t moved = peer_.taken() + peer_.received().size();
+  if (moved != last_taken_) {
+    last_taken_ = moved;
+    last_activity_ = now_;
+  }
+}
+
+// The echo so far must be the stream's prefix. Checked incrementally, a
+// table row at a time (memcmp, not a loop per byte: this runs every action).
+void ConnectionHarness::CheckEchoedPrefix(const std::string& echoed) {
+  const uint8_t* table = PatternTable().data();
+  while (verified_ < echoed.size()) {
+    const size_t phase = verified_ % kPatternPeriod;
+    const size_t n = std::min(echoed.size() - verified_, PatternTable().size() - phase);
+    FUZZ_CHECK(std::memcmp(echoed.data() + verified_, table + phase, n) == 0,
+               "echo bytes %zu..%zu differ from the stream: lost, duplicated "
+               "or reordered", verified_, verified_ + n);
+    verified_ += n;
+  }
+}
+
+void ConnectionHarness::CheckInvariants() {
+  const std::string& echoed = peer_.received();
+  const EchoConnection& conn = driver_->connection();
+  FUZZ_CHECK(peer_.calls_after_close() == 0, "socket used after close");
+  FUZZ_CHECK(echoed.size() <= peer_.taken(), "echoed %zu bytes but read %zu",
+             echoed.size(), peer_.taken());
+  CheckEchoedPrefix(echoed);
+  FUZZ_CHECK(conn.queued() <= conn.watermarks().high,
+             "queue holds %zu bytes, limit %zu", conn.queued(), conn.watermarks().high);
+  FUZZ_CHECK(conn.interest().none() == conn.closed(), "closed <=> wants nothing");
+  FUZZ_CHECK(driver_->finished() == conn.closed(), "closed but socket not released");
+  FUZZ_CHECK(driver_->finished() == peer_.closed(), "socket state disagrees");
+  if (!conn.closed()) {
+    FUZZ_CHECK(peer_.taken() == echoed.size() + conn.queued(),
+               "read %zu, echoed %zu, queued %zu: bytes lost or invented",
+               peer_.taken(), echoed.size(), conn.queued());
+  } else if (conn.close_reason() == CloseReason::kPeerFinished) {
+    FUZZ_CHECK(echoed.size() == peer_.taken(), "finished before echoing all");
+    FUZZ_CHECK(peer_.shut_down(), "finished without sending FIN");
+  }
+}
+
+// The peer now reads everything and shuts down its side. Unless an error
+// ends the connection first, the echo must come back complete, then FIN.
+void ConnectionHarness::DrainAndCheckEcho() {
+  if (driver_->finished()) return;
+  if (explain_) Explain("drain: peer reads everything and shuts down its side");
+  peer_.set_idle_writes(FakePeer::IdleWrites::kAcceptAll);
+  if (!peer_finished_sending_) peer_.CloseSendingSide();
+  peer_finished_sending_ = true;
+  const size_t max_rounds = 16 + 2 * kMaxPeerBytes;  // Progress every round.
+  for (size_t round = 0; round < max_rounds && !driver_->finished(); ++round) {
+    driver_->OnReadable({read_buffer_.data(), setup_.read_buffer_size}, now_);
+    driver_->OnWritable(now_);
+    CheckInvariants();
+  }
+  FUZZ_CHECK(driver_->finished(), "connection never finished while draining");
+  const CloseReason reason = driver_->connection().close_reason();
+  FUZZ_CHECK(reason != CloseReason::kIdleTimeout && reason != CloseReason::kAborted,
+             "closed by %s while draining", CloseReasonName(reason));
+  if (reason == CloseReason::kPeerFinished) {
+    FUZZ_CHECK(peer_.unread() == 0 && peer_.received().size() == peer_.sent(),
+               "peer sent %zu, got back %zu", peer_.sent(), peer_.received().size());
+  }
+  if (explain_) Explain(std::string("closed: ") + CloseReasonName(reason));
+}
+
+void ConnectionHarness::Explain(const std::string& what) {
+  const EchoConnection& conn = driver_->connection();
+  const Interest next = conn.interest();
+  std::fprintf(stderr, "t=%lldms %-44s | read %zu, echoed %zu, queued %zu, wants %s\n",
+               static_cast<long long>(now_), what.c_str(), peer_.taken(),
+               peer_.received().size(), conn.queued(),
+               next.none() ? "nothing (closed)"
+                           : next.read && next.write ? "read+write"
+                                                     : next.read ? "read" : "write");
+}
+
+}  // namespace
+}  // namespace echo
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static echo::ConnectionHarness* harness =
+      new echo::ConnectionHarness(std::getenv("ECHO_FUZZ_EXPLAIN") != nullptr);
+  harness->Run(data, size);
+  return 0;
+}

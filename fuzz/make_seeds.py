@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Writes the hand-made seed inputs of every fuzz target into fuzz/corpus/.
+
+Each seed is a named scenario, encoded in the target's input format (see
+README.md in this folder). Run it after changing a format; the files it writes
+are committed, and fuzzing adds its own next to them.
+"""
+
+import pathlib
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+# connection: opcode byte -> index into kOpcodes in connection_actions.cc.
+SEND, READ_EAGAIN, READ_EINTR, PEER_EOF, READ_FAILS = 0, 2, 3, 4, 5
+WRITE_ACCEPTS, WRITE_EAGAIN, WRITE_EINTR, WRITE_FAILS = 6, 8, 9, 10
+READABLE, WRITABLE, TIME, ABORT = 11, 14, 17, 18
+WATERMARKS_TINY, WATERMARKS_SMALL, WATERMARKS_DEFAULT = 1, 3, 5
+BUFFER_16, BUFFER_4K, BUFFER_1 = 0, 2, 3
+NO_TIMEOUT, TIMEOUT_50MS = 0, 1
+
+
+def size_byte(n):
+    """The byte whose FuzzInput::ScaledSize() is n (n = k << 2*s, k in 1..64)."""
+    for scale in range(4):
+        k = n >> (2 * scale)
+        if k << (2 * scale) == n and 1 <= k <= 64:
+            return (scale << 6) | (k - 1)
+    raise ValueError(f"{n} is not a scaled size")
+
+
+def send(n):
+    return [SEND, size_byte(n)]
+
+
+def accepts(n):
+    return [WRITE_ACCEPTS, size_byte(n + 1)]
+
+
+def time_passes(ms):
+    return [TIME, size_byte(ms)]
+
+
+def connection_seeds():
+    def setup(watermarks, buffer, timeout=NO_TIMEOUT):
+        return [watermarks, buffer, timeout]
+
+    return {
+        "simple_echo": setup(WATERMARKS_DEFAULT, BUFFER_4K) + send(16) + [READABLE],
+        "partial_writes": setup(WATERMARKS_DEFAULT, BUFFER_16) + accepts(3) + accepts(5)
+        + send(40) + [READABLE, WRITABLE, WRITABLE, WRITABLE],
+        "eagain_and_eintr_both_sides": setup(WATERMARKS_DEFAULT, BUFFER_16)
+        + [READ_EINTR, READ_EAGAIN] + send(24) + [WRITE_EINTR, WRITE_EAGAIN]
+        + [READABLE, READABLE, WRITABLE, WRITABLE],
+        "half_close_with_output_queued": setup(WATERMARKS_DEFAULT, BUFFER_16)
+        + [WRITE_EAGAIN] + send(64) + [PEER_EOF, READABLE, READABLE] + accepts(10)
+        + [WRITABLE, WRITABLE],
+        "reset_mid_stream": setup(WATERMARKS_DEFAULT, BUFFER_16) + [WRITE_EAGAIN]
+        + send(48) + [READ_FAILS, 0, READABLE, READABLE],
+        "broken_pipe_on_write": setup(WATERMARKS_DEFAULT, BUFFER_16)
+        + [WRITE_FAILS, 0] + send(8) + [READABLE],
+        "backpressure_tiny_queue": setup(WATERMARKS_TINY, BUFFER_1) + send(96)
+        + [WRITE_EAGAIN, READABLE] + accepts(1) + [WRITABLE, READABLE, WRITABLE]
+        + accepts(4) + [WRITABLE, READABLE],
+        "backpressure_small_queue": setup(WATERMARKS_SMALL, BUFFER_4K) + send(4096)
+        + [WRITE_EAGAIN, READABLE] + accepts(511) + [WRITABLE, READABLE, WRITABLE],
+        "idle_timeout_expires": setup(WATERMARKS_DEFAULT, BUFFER_16, TIMEOUT_50MS)
+        + send(8) + [READABLE] + time_passes(32) + time_passes(32),
+        "idle_deadline_moves_with_traffic": setup(WATERMARKS_DEFAULT, BUFFER_16,
+                                                  TIMEOUT_50MS)
+        + time_passes(40) + send(8) + [READABLE] + time_passes(40) + time_passes(16),
+        "owner_aborts_with_output_queued": setup(WATERMARKS_DEFAULT, BUFFER_16)
+        + [WRITE_EAGAIN] + send(30) + [READABLE, ABORT],
+    }
+
+
+def write_queue_seeds():
+    # low, high, then (opcode % 4, argument): 0 append, 1 consume n-1,
+    # 2 consume Front().size, 3 clear.
+    return {
+        "append_then_drain": [4, 16, 0, size_byte(10), 2, 0, 1, size_byte(3)],
+        "watermark_hysteresis": [8, 32, 0, size_byte(40), 1, size_byte(20),
+                                 1, size_byte(10), 0, size_byte(2)],
+        "blocks_spill_over": [0, 255, 0, size_byte(4096), 0, size_byte(512),
+                              1, size_byte(4096), 2, 0, 3, 0],
+        "clamped_watermarks": [200, 0, 0, size_byte(1), 1, size_byte(2)],
+    }
+
+
+def server_seeds():
+    # watermarks index, clients-1, then (opcode, argument): opcode bits 0-2
+    # action (0-1 send, 2-3 read, 4 shut down, 5 reset, 6-7 loop turn),
+    # bits 3+ the client.
+    def op(action, client=0):
+        return (client << 3) | action
+
+    return {
+        "one_client_echo": [3, 0, op(0), size_byte(64), op(6), op(2), size_byte(64)],
+        "half_close_flushes": [1, 0, op(0), size_byte(512), op(4), op(6)],
+        "reset_with_output_queued": [0, 1, op(0, 0), size_byte(4096), op(6),
+                                     op(0, 1), size_byte(16), op(5, 0), op(6),
+                                     op(6)],
+        "four_clients_interleaved": [2, 3] + sum(
+            ([op(0, c), size_byte(512), op(6), op(2, c), size_byte(64)]
+             for c in range(4)), []),
+    }
+
+
+def flags_seeds():
+    def argv(*args):
+        return list("\0".join(args).encode())
+
+    return {
+        "defaults": [],
+        "port_zero": argv("--port", "0"),
+        "bind_ipv6": argv("--bind=::1", "--port=8192"),
+        "help": argv("--help"),
+        "version": argv("--version"),
+        "bad_port": argv("--port", "70000"),
+        "unknown_flag": argv("--nope"),
+        "positional": argv("foo"),
+    }
+
+
+def main():
+    targets = {
+        "connection": connection_seeds(),
+        "write_queue": write_queue_seeds(),
+        "server": server_seeds(),
+        "flags": flags_seeds(),
+    }
+    for target, seeds in targets.items():
+        folder = HERE / "corpus" / target
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, content in seeds.items():
+            (folder / f"seed_{name}").write_bytes(bytes(content))
+        print(f"{target}: {len(seeds)} seeds")
+
+
+if __name__ == "__main__":
+    main()
