@@ -72,6 +72,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{{"--bind", "example.com"},
                  "--bind: 'example.com' is not a numeric IPv4 or IPv6 address "
                  "(e.g. 127.0.0.1, ::1)"},
+        BadInput{{"line\nbreak"}, "unexpected argument 'line\\x0abreak'"},
+        BadInput{{"--port", "\x1b[31m\xff"},
+                 "--port: '\\x1b[31m\\xff' is not a port number (0-65535)"},
+        BadInput{{"--" + std::string(100, 'x')},
+                 "unknown flag '--" + std::string(62, 'x') + "...'"},
         BadInput{{"--bind=[::1]"},
                  "--bind: '[::1]' is not a numeric IPv4 or IPv6 address "
                  "(e.g. 127.0.0.1, ::1)"}));

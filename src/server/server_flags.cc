@@ -8,6 +8,27 @@ namespace {
 constexpr char kUsageLine[] =
     "usage: echo_server [--bind ADDR] [--port N] [--help] [--version]";
 
+// `text` as it may appear inside a one-line message: control characters and
+// non-ASCII bytes become \xNN, and very long values are cut, so no argument
+// can break the message across lines or flood the terminal.
+std::string Quoted(const std::string& text) {
+  constexpr size_t kMaxShown = 64;
+  static const char kHex[] = "0123456789abcdef";
+  std::string out = "'";
+  for (size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+    }
+  }
+  if (text.size() > kMaxShown) out += "...";
+  return out + "'";
+}
+
 // Strictly decimal, no sign, no spaces, 0..65535.
 bool ParsePort(const std::string& text, uint16_t* port) {
   if (text.empty() || text.size() > 5) return false;
@@ -26,14 +47,14 @@ std::string ApplyFlag(const std::string& name, const std::string& value,
                       ServerOptions* options) {
   if (name == "--port") {
     if (!ParsePort(value, &options->port)) {
-      return "--port: '" + value + "' is not a port number (0-65535)";
+      return "--port: " + Quoted(value) + " is not a port number (0-65535)";
     }
     return "";
   }
   // name == "--bind"
   if (!SocketAddress::Parse(value, 0)) {
-    return "--bind: '" + value +
-           "' is not a numeric IPv4 or IPv6 address (e.g. 127.0.0.1, ::1)";
+    return "--bind: " + Quoted(value) +
+           " is not a numeric IPv4 or IPv6 address (e.g. 127.0.0.1, ::1)";
   }
   options->bind = value;
   return "";
@@ -63,8 +84,8 @@ FlagParseResult ParseServerFlags(const std::vector<std::string>& args) {
     const size_t equals = arg.find('=');
     const std::string name = arg.substr(0, equals);
     if (name != "--port" && name != "--bind") {
-      if (arg.rfind("-", 0) == 0) return UsageError("unknown flag '" + name + "'");
-      return UsageError("unexpected argument '" + arg + "'");
+      if (arg.rfind("-", 0) == 0) return UsageError("unknown flag " + Quoted(name));
+      return UsageError("unexpected argument " + Quoted(arg));
     }
     std::string value;
     if (equals != std::string::npos) {
