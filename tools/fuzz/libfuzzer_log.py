@@ -1,0 +1,114 @@
+"""Reading what libFuzzer and the sanitizers print.
+
+Two jobs: turn libFuzzer's status lines into samples for the progress line and
+the report charts, and reduce a crash report to a stable signature (the kind
+of failure plus the innermost frames of our own code), so that the same bug
+found twice, or found again after a restart, is recognised as one.
+"""
+
+import hashlib
+import re
+
+# "#12345\tNEW    cov: 188 ft: 987 corp: 166/5514b lim: 131 exec/s: 37933 rss: 443Mb"
+_STATUS = re.compile(r"^#(?P<execs>\d+)\s+(?P<event>[A-Z]+)\s+(?P<rest>.*)$")
+_FIELDS = {
+    "cov": re.compile(r"\bcov: (\d+)"),
+    "ft": re.compile(r"\bft: (\d+)"),
+    "corp": re.compile(r"\bcorp: (\d+)/"),
+    "exec_per_sec": re.compile(r"\bexec/s: (\d+)"),
+    "rss_mb": re.compile(r"\brss: (\d+)Mb"),
+}
+# "    #3 0x55b0 in echo::Foo::Bar(int) /path/file.cc:12:3"
+_FRAME = re.compile(r"^\s*#(?P<n>\d+) 0x[0-9a-f]+ in (?P<func>.+?)(?: (?P<loc>\S+:\d+(?::\d+)?))?$")
+_ORACLE = re.compile(r"ORACLE FAILED \((?P<where>[^)]+)\): (?P<what>.*)")
+# "ERROR: AddressSanitizer: heap-use-after-free on address 0x..." -> the
+# kind only; "ERROR: libFuzzer: deadly signal", "ERROR: LeakSanitizer:
+# detected memory leaks" -> the words before any address or parenthesis.
+_SANITIZER = re.compile(
+    r"ERROR: (?P<tool>AddressSanitizer|LeakSanitizer|libFuzzer): "
+    r"(?P<kind>[A-Za-z-]+(?: (?!on\b|at\b|0x)[A-Za-z-]+)*)")
+_UBSAN = re.compile(r"(?P<where>\S+:\d+:\d+): runtime error: (?P<what>.*)")
+
+# Frames that belong to the machinery, not to the code that failed.
+_NOISE = (
+    "__sanitizer", "__asan", "__ubsan", "__lsan", "__interceptor", "fuzzer::",
+    "abort", "raise", "__pthread", "pthread_kill", "__libc", "_start", "main",
+    "operator new", "operator delete", "malloc", "free", "calloc", "realloc",
+    "std::", "__gnu_cxx::", "void std::", "__cxa",
+)
+
+
+def parse_status(line):
+    """A dict for a libFuzzer status line (execs, event, cov, ft, corp,
+    exec_per_sec, rss_mb), or None for any other line."""
+    m = _STATUS.match(line)
+    if not m:
+        return None
+    sample = {"execs": int(m.group("execs")), "event": m.group("event")}
+    for key, pattern in _FIELDS.items():
+        found = pattern.search(m.group("rest"))
+        sample[key] = int(found.group(1)) if found else None
+    return sample
+
+
+def _without_parameters(func):
+    """"ns::(anonymous namespace)::F::G(int, std::pair<a, b>) const" -> "ns::(anonymous namespace)::F::G"."""
+    text = func[:-len(" const")] if func.endswith(" const") else func
+    if not text.endswith(")"):
+        return text
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[:i]
+    return text
+
+
+def _own_frames(lines, limit=3):
+    frames = []
+    for line in lines:
+        m = _FRAME.match(line)
+        if not m:
+            continue
+        func = m.group("func")
+        if func.startswith(_NOISE) or func.startswith("0x"):
+            continue
+        frames.append(_without_parameters(func))
+        if len(frames) == limit:
+            break
+    return frames
+
+
+def crash_signature(log_text):
+    """(kind, frames, signature) for a crash log.
+
+    kind is the first failure the log reports: "oracle: <file:line>",
+    "ubsan: <message>", or the sanitizer's own name for it
+    ("heap-use-after-free", "detected memory leaks", "deadly signal"...).
+    frames are up to three innermost frames of our code. signature is a short
+    stable hash of both, used to deduplicate crashes.
+    """
+    lines = log_text.splitlines()
+    kind = "unknown"
+    for line in lines:
+        oracle = _ORACLE.search(line)
+        if oracle:
+            kind = "oracle: " + oracle.group("where")
+            break
+        ubsan = _UBSAN.search(line)
+        if ubsan:
+            kind = "ubsan: " + re.sub(r"'[^']*'|\d+", "_", ubsan.group("what"))[:80]
+            break
+        sanitizer = _SANITIZER.search(line)
+        if sanitizer:
+            kind = sanitizer.group("kind")
+            if kind != "deadly signal":
+                break
+    frames = _own_frames(lines)
+    digest = hashlib.sha1((kind + "|" + "|".join(frames)).encode()).hexdigest()[:12]
+    return kind, frames, digest
+
+
+def slug(text):
+    """A file-name-safe short form of a crash kind."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "crash"
