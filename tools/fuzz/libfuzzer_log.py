@@ -65,6 +65,9 @@ def _without_parameters(func):
 
 
 def _own_frames(lines, limit=3):
+    """The innermost frames outside the machinery, preferring the code under
+    test (files under src/): the harness frame that led there says how the
+    bug was reached, not where it is, and would split one bug in several."""
     frames = []
     for line in lines:
         m = _FRAME.match(line)
@@ -73,10 +76,9 @@ def _own_frames(lines, limit=3):
         func = m.group("func")
         if func.startswith(_NOISE) or func.startswith("0x"):
             continue
-        frames.append(_without_parameters(func))
-        if len(frames) == limit:
-            break
-    return frames
+        frames.append((_without_parameters(func), "/src/" in (m.group("loc") or "")))
+    under_test = [f for f, in_src in frames if in_src]
+    return (under_test or [f for f, _ in frames])[:limit]
 
 
 def crash_signature(log_text):

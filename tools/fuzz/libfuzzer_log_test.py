@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Tests for libfuzzer_log and report: status parsing, crash signatures that
 ignore addresses and machinery frames, and a report that renders."""
 
@@ -36,8 +37,18 @@ class CrashSignatureTest(unittest.TestCase):
         kind, frames, _ = libfuzzer_log.crash_signature(UAF_LOG)
         self.assertEqual(kind, "heap-use-after-free")
         self.assertEqual(frames, ["echo::ConnectionDriver::WriteQueued",
-                                  "echo::ConnectionDriver::OnWritable",
-                                  "echo::(anonymous namespace)::ConnectionHarness::Apply"])
+                                  "echo::ConnectionDriver::OnWritable"])
+
+    def test_harness_frames_count_only_without_code_under_test(self):
+        log = UAF_LOG.replace("/src/core/", "/fuzz/")
+        self.assertEqual(libfuzzer_log.crash_signature(log)[1][2],
+                         "echo::(anonymous namespace)::ConnectionHarness::Apply")
+
+    def test_same_bug_reached_from_another_harness_path_is_one_signature(self):
+        other = UAF_LOG.replace("ConnectionHarness::Apply(echo::Action const&)",
+                                "ConnectionHarness::DrainAndCheckEcho()")
+        self.assertEqual(libfuzzer_log.crash_signature(UAF_LOG)[2],
+                         libfuzzer_log.crash_signature(other)[2])
 
     def test_same_bug_at_other_addresses_has_same_signature(self):
         moved = UAF_LOG.replace("0x619000000e67", "0x6020000000f1").replace("0x55bed9", "0x5612aa")
