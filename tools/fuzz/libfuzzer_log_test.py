@@ -96,6 +96,12 @@ class ReportTest(unittest.TestCase):
                    {"t": 2, "worker": 1, "execs": 50}, {"t": 3, "worker": 1, "execs": 150}]
         self.assertEqual(report.series(samples, "exec_per_sec"), [(2, 200), (3, 300)])
 
+    def test_exec_rate_waits_for_a_full_second_and_survives_restarts(self):
+        samples = [{"t": 0.0, "worker": 0, "execs": 0}, {"t": 0.2, "worker": 0, "execs": 900},
+                   {"t": 1.0, "worker": 0, "execs": 1000}, {"t": 1.5, "worker": 0, "execs": 10},
+                   {"t": 2.5, "worker": 0, "execs": 510}]
+        self.assertEqual(report.series(samples, "exec_per_sec"), [(1.0, 1000), (2.5, 500)])
+
 
 if __name__ == "__main__":
     unittest.main()

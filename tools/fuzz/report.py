@@ -30,18 +30,22 @@ def write(results, folder):
 
 def series(samples, key):
     """(t, value) points of one metric; for "exec_per_sec" the rate summed over
-    workers, computed from execution counts between samples."""
+    workers, each worker's rate measured over windows of at least a second
+    (libFuzzer's own lines come in bursts, too close together to divide by)."""
     if key != "exec_per_sec":
         return [(s["t"], s[key]) for s in samples if s.get(key) is not None]
-    last = {}  # worker -> (t, execs)
-    rates = {}  # worker -> latest rate
+    anchor = {}  # worker -> (t, execs) where its current window began
+    rates = {}  # worker -> rate over its last full window
     points = []
     for s in sorted(samples, key=lambda s: s["t"]):
-        prev = last.get(s["worker"])
-        if prev and s["t"] > prev[0] and s["execs"] >= prev[1]:
-            rates[s["worker"]] = (s["execs"] - prev[1]) / (s["t"] - prev[0])
+        start = anchor.get(s["worker"])
+        if start is None or s["execs"] < start[1]:  # first sample, or a restart
+            anchor[s["worker"]] = (s["t"], s["execs"])
+            continue
+        if s["t"] - start[0] >= 1.0:
+            rates[s["worker"]] = (s["execs"] - start[1]) / (s["t"] - start[0])
+            anchor[s["worker"]] = (s["t"], s["execs"])
             points.append((s["t"], round(sum(rates.values()))))
-        last[s["worker"]] = (s["t"], s["execs"])
     return points
 
 
