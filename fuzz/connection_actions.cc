@@ -25,7 +25,7 @@ constexpr ActionKind kOpcodes[] = {
     ActionKind::kWriteFails,       ActionKind::kSocketReadable,
     ActionKind::kSocketReadable,   ActionKind::kSocketReadable,
     ActionKind::kSocketWritable,   ActionKind::kSocketWritable,
-    ActionKind::kSocketWritable,   ActionKind::kTimePasses,
+    ActionKind::kOwnerDrains,      ActionKind::kTimePasses,
     ActionKind::kOwnerAborts,
 };
 
@@ -99,6 +99,7 @@ std::string DescribeAction(const Action& action) {
     case ActionKind::kSocketWritable: return "socket writable";
     case ActionKind::kTimePasses: return amount + " ms pass, idle timer fires";
     case ActionKind::kOwnerAborts: return "owner aborts the connection";
+    case ActionKind::kOwnerDrains: return "owner drains the connection (server stopping)";
   }
   return "unknown action";
 }

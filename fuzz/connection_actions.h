@@ -49,6 +49,7 @@ enum class ActionKind : uint8_t {
   kSocketWritable,
   kTimePasses,        // `amount` ms pass, then the idle timer fires.
   kOwnerAborts,
+  kOwnerDrains,       // The server stops: flush what is queued, then close.
 };
 
 struct Action {

@@ -9,7 +9,8 @@
 //   - while open, every byte taken from the peer is either echoed or queued;
 //   - the queue never exceeds its high watermark;
 //   - no socket call after close, and closed <=> wants nothing;
-//   - a clean finish (peer EOF) echoed everything and shut down first;
+//   - a clean finish (peer EOF, or a drain by the server) echoed everything
+//     it read and shut down first; a draining connection never reads;
 //   - an idle-timeout close happened only after a full idle period, and a
 //     timer firing after one always closes.
 // At the end the peer drains and shuts down its side: unless an error closed
@@ -138,6 +139,7 @@ void ConnectionHarness::Apply(const Action& action) {
       break;
     case ActionKind::kTimePasses: TimePasses(action.amount); break;
     case ActionKind::kOwnerAborts: driver_->Abort(); break;
+    case ActionKind::kOwnerDrains: driver_->Drain(); break;
   }
   NoteProgress();
 }
@@ -212,9 +214,14 @@ void ConnectionHarness::CheckInvariants() {
     FUZZ_CHECK(peer_.taken() == echoed.size() + conn.queued(),
                "read %zu, echoed %zu, queued %zu: bytes lost or invented",
                peer_.taken(), echoed.size(), conn.queued());
-  } else if (conn.close_reason() == CloseReason::kPeerFinished) {
-    FUZZ_CHECK(echoed.size() == peer_.taken(), "finished before echoing all");
-    FUZZ_CHECK(peer_.shut_down(), "finished without sending FIN");
+  } else if (IsGracefulClose(conn.close_reason())) {
+    FUZZ_CHECK(echoed.size() == peer_.taken(), "%s before echoing all",
+               CloseReasonName(conn.close_reason()));
+    FUZZ_CHECK(peer_.shut_down(), "%s without sending FIN",
+               CloseReasonName(conn.close_reason()));
+  }
+  if (conn.draining() && !conn.closed()) {
+    FUZZ_CHECK(!conn.interest().read, "draining, yet wants to read");
   }
 }
 
@@ -239,6 +246,11 @@ void ConnectionHarness::DrainAndCheckEcho() {
   if (reason == CloseReason::kPeerFinished) {
     FUZZ_CHECK(peer_.unread() == 0 && peer_.received().size() == peer_.sent(),
                "peer sent %zu, got back %zu", peer_.sent(), peer_.received().size());
+  }
+  // A drained connection reads no more, but echoes every byte it did read.
+  if (reason == CloseReason::kDrained) {
+    FUZZ_CHECK(peer_.received().size() == peer_.taken(),
+               "drained: read %zu, got back %zu", peer_.taken(), peer_.received().size());
   }
   if (explain_) Explain(std::string("closed: ") + CloseReasonName(reason));
 }

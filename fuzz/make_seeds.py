@@ -13,7 +13,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 # connection: opcode byte -> index into kOpcodes in connection_actions.cc.
 SEND, READ_EAGAIN, READ_EINTR, PEER_EOF, READ_FAILS = 0, 2, 3, 4, 5
 WRITE_ACCEPTS, WRITE_EAGAIN, WRITE_EINTR, WRITE_FAILS = 6, 8, 9, 10
-READABLE, WRITABLE, TIME, ABORT = 11, 14, 17, 18
+READABLE, WRITABLE, DRAIN, TIME, ABORT = 11, 14, 16, 17, 18
 WATERMARKS_TINY, WATERMARKS_SMALL, WATERMARKS_DEFAULT = 1, 3, 5
 BUFFER_16, BUFFER_4K, BUFFER_1 = 0, 2, 3
 NO_TIMEOUT, TIMEOUT_50MS = 0, 1
@@ -68,6 +68,9 @@ def connection_seeds():
         "idle_deadline_moves_with_traffic": setup(WATERMARKS_DEFAULT, BUFFER_16,
                                                   TIMEOUT_50MS)
         + time_passes(40) + send(8) + [READABLE] + time_passes(40) + time_passes(16),
+        "owner_drains_with_output_queued": setup(WATERMARKS_DEFAULT, BUFFER_16)
+        + [WRITE_EAGAIN] + send(30) + [READABLE] + send(8) + [DRAIN] + accepts(10)
+        + [WRITABLE, WRITABLE],
         "owner_aborts_with_output_queued": setup(WATERMARKS_DEFAULT, BUFFER_16)
         + [WRITE_EAGAIN] + send(30) + [READABLE, ABORT],
     }

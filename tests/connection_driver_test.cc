@@ -214,6 +214,23 @@ TEST_F(ConnectionDriverTest, DestroyingAnOpenDriverClosesTheSocket) {
   EXPECT_TRUE(peer_.closed());
 }
 
+TEST_F(ConnectionDriverTest, DrainFlushesQueuedOutputThenShutsDownWithoutReading) {
+  Start();
+  peer_.set_idle_writes(FakePeer::IdleWrites::kWouldBlock);
+  peer_.Send("queued");
+  Readable();
+  peer_.Send("never read");
+  const int reads = peer_.read_calls();
+  EXPECT_EQ(driver_->Drain(), (Interest{false, true}));
+  peer_.set_idle_writes(FakePeer::IdleWrites::kAcceptAll);
+  EXPECT_TRUE(Writable().none());
+  EXPECT_EQ(peer_.received(), "queued");
+  EXPECT_EQ(peer_.read_calls(), reads) << "no read once draining";
+  EXPECT_TRUE(peer_.shut_down());
+  EXPECT_TRUE(peer_.closed());
+  EXPECT_EQ(driver_->connection().close_reason(), CloseReason::kDrained);
+}
+
 TEST_F(ConnectionDriverTest, IdleTimerClosesWithoutShutdown) {
   EchoConnection::Options options;
   options.idle_timeout = 1000;

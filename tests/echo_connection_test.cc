@@ -150,6 +150,35 @@ TEST(EchoConnectionTest, QueueNeverExceedsHighWatermark) {
   }
 }
 
+TEST(EchoConnectionTest, DrainStopsInputAndFinishesOnceQueueIsWritten) {
+  EchoConnection conn;
+  conn.OnData(View("owed"), 0);
+  conn.Drain();
+  EXPECT_EQ(conn.ReadRoom(), 0u);
+  EXPECT_EQ(conn.interest(), (Interest{false, true}));
+  EXPECT_EQ(conn.OnData(View("more"), 0), 0u);
+  EXPECT_EQ(WriteOut(conn, 2), "ow");
+  EXPECT_FALSE(conn.closed());
+  EXPECT_EQ(WriteOut(conn), "ed");
+  EXPECT_EQ(conn.close_reason(), CloseReason::kDrained);
+  EXPECT_TRUE(IsGracefulClose(conn.close_reason()));
+}
+
+TEST(EchoConnectionTest, DrainWithNothingQueuedFinishesAtOnce) {
+  EchoConnection conn;
+  conn.Drain();
+  EXPECT_EQ(conn.close_reason(), CloseReason::kDrained);
+}
+
+TEST(EchoConnectionTest, PeerEofDuringDrainIsStillAPeerFinish) {
+  EchoConnection conn;
+  conn.OnData(View("x"), 0);
+  conn.Drain();
+  conn.OnPeerEof();
+  WriteOut(conn);
+  EXPECT_EQ(conn.close_reason(), CloseReason::kPeerFinished);
+}
+
 TEST(EchoConnectionTest, WithoutIdleTimeoutThereIsNoDeadline) {
   EchoConnection conn;
   EXPECT_LT(conn.IdleDeadline(), 0);

@@ -42,6 +42,12 @@ Interest ConnectionDriver::OnTimer(Millis now) {
   return ReleaseIfClosed();
 }
 
+Interest ConnectionDriver::Drain() {
+  if (finished_) return {};
+  connection_.Drain();
+  return ReleaseIfClosed();
+}
+
 void ConnectionDriver::Abort() {
   if (finished_) return;
   connection_.Abort();
@@ -121,7 +127,7 @@ size_t ConnectionDriver::WriteFrom(ByteView bytes) {
 
 Interest ConnectionDriver::ReleaseIfClosed() {
   if (!connection_.closed()) return connection_.interest();
-  if (connection_.close_reason() == CloseReason::kPeerFinished) {
+  if (IsGracefulClose(connection_.close_reason())) {
     // Send our FIN after the last echoed byte; a failure here changes
     // nothing, the socket is closed either way.
     socket_->ShutdownWrite();

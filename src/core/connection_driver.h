@@ -62,6 +62,11 @@ class ConnectionDriver {
   // Same return contract as OnReadable().
   Interest OnTimer(Millis now);
 
+  // The owner is stopping: reads stop, and the connection closes cleanly
+  // once its queue is written (at once if empty). Same return contract as
+  // OnReadable().
+  Interest Drain();
+
   // Closes the connection now, dropping anything queued.
   void Abort();
 

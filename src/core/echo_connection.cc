@@ -13,6 +13,7 @@ const char* CloseReasonName(CloseReason reason) {
     case CloseReason::kWriteFailed: return "write-failed";
     case CloseReason::kAborted: return "aborted";
     case CloseReason::kIdleTimeout: return "idle-timeout";
+    case CloseReason::kDrained: return "drained";
   }
   return "unknown";
 }
@@ -25,7 +26,7 @@ EchoConnection::EchoConnection(Options options, Millis now)
 EchoConnection::EchoConnection() : EchoConnection(Options(), 0) {}
 
 size_t EchoConnection::ReadRoom() const {
-  if (closed() || peer_eof_) return 0;
+  if (closed() || peer_eof_ || draining_) return 0;
   return queue_.room();
 }
 
@@ -52,7 +53,7 @@ void EchoConnection::OnDataEchoedDirectly(ByteView bytes, size_t echoed,
 void EchoConnection::OnPeerEof() {
   if (closed()) return;
   peer_eof_ = true;
-  if (queue_.empty()) Close(CloseReason::kPeerFinished);
+  FinishIfFlushed();
 }
 
 void EchoConnection::OnReadError(IoError error) {
@@ -67,6 +68,12 @@ void EchoConnection::OnWriteError(IoError error) {
                                            : CloseReason::kWriteFailed);
 }
 
+void EchoConnection::Drain() {
+  if (closed()) return;
+  draining_ = true;
+  FinishIfFlushed();
+}
+
 void EchoConnection::Abort() {
   if (!closed()) Close(CloseReason::kAborted);
 }
@@ -77,7 +84,18 @@ void EchoConnection::OnWritten(size_t count, Millis now) {
   if (count > 0) last_activity_ = now;
   queue_.Consume(count);
   bytes_sent_ += count;
-  if (peer_eof_ && queue_.empty()) Close(CloseReason::kPeerFinished);
+  FinishIfFlushed();
+}
+
+// Once no more input will come (peer EOF or draining), an empty queue means
+// the connection has done all it owes.
+void EchoConnection::FinishIfFlushed() {
+  if (closed() || !queue_.empty()) return;
+  if (peer_eof_) {
+    Close(CloseReason::kPeerFinished);
+  } else if (draining_) {
+    Close(CloseReason::kDrained);
+  }
 }
 
 Millis EchoConnection::IdleDeadline() const {

@@ -15,6 +15,8 @@
 //   - output is exactly the input, in order: nothing lost, nothing repeated;
 //   - after peer EOF it accepts no input, and finishes once everything queued
 //     has been written (close_reason() == kPeerFinished: shut down, close);
+//   - Drain() (the server is stopping) does the same without waiting for the
+//     peer: no more input, finish once the queue is written (kDrained);
 //   - any read or write error closes it at once, dropping what was queued;
 //   - it accepts no input while its queue is over the high watermark, and
 //     takes input again once the queue has drained to the low watermark, so
@@ -57,7 +59,14 @@ enum class CloseReason : uint8_t {
   kWriteFailed,   // A write failed otherwise (EPIPE included).
   kAborted,       // The owner called Abort().
   kIdleTimeout,   // No byte moved for the idle timeout.
+  kDrained,       // Drain() asked, and every queued byte was written.
 };
+
+// True for the reasons that end a connection cleanly: everything owed was
+// written, and the owner shuts down its sending side before closing.
+inline bool IsGracefulClose(CloseReason reason) {
+  return reason == CloseReason::kPeerFinished || reason == CloseReason::kDrained;
+}
 
 const char* CloseReasonName(CloseReason reason);
 
@@ -101,6 +110,11 @@ class EchoConnection {
   void OnReadError(IoError error);
   void OnWriteError(IoError error);
 
+  // The owner is stopping: from now on no input is accepted, and the
+  // connection finishes (kDrained) as soon as its queue is written; at once
+  // if it is empty. Idempotent.
+  void Drain();
+
   // The owner gives up on the connection (shutdown, timeout): closes at once.
   void Abort();
 
@@ -125,6 +139,7 @@ class EchoConnection {
   bool closed() const { return reason_ != CloseReason::kNone; }
   CloseReason close_reason() const { return reason_; }
   bool peer_closed() const { return peer_eof_; }
+  bool draining() const { return draining_; }
 
   size_t queued() const { return queue_.size(); }
   const WriteQueue::Watermarks& watermarks() const { return queue_.watermarks(); }
@@ -133,12 +148,14 @@ class EchoConnection {
 
  private:
   void Close(CloseReason reason);
+  void FinishIfFlushed();
 
   WriteQueue queue_;
   Millis idle_timeout_;
   Millis last_activity_;
   CloseReason reason_ = CloseReason::kNone;
   bool peer_eof_ = false;
+  bool draining_ = false;
   uint64_t bytes_received_ = 0;
   uint64_t bytes_sent_ = 0;
 };
