@@ -24,6 +24,31 @@ TEST(ServerFlagsTest, DefaultsServeLoopbackOn8192) {
   EXPECT_EQ(r.options.port, 8192);
 }
 
+TEST(ServerFlagsTest, RobustnessDefaults) {
+  const ServerOptions o = Parse({}).options;
+  EXPECT_EQ(o.queue_limit, 64u * 1024);
+  EXPECT_EQ(o.idle_timeout, 60000);
+  EXPECT_EQ(o.max_connections, 10000u);
+  EXPECT_EQ(o.drain_timeout, 5000);
+  EXPECT_EQ(o.log_level, LogLevel::kInfo);
+}
+
+TEST(ServerFlagsTest, ParsesSizesSecondsCountsAndLevels) {
+  const FlagParseResult r =
+      Parse({"--queue-limit=4k", "--idle-timeout", "0.25", "--max-connections=3",
+             "--drain-timeout=0", "--log-level", "debug"});
+  ASSERT_EQ(r.action, Action::kRun) << r.error;
+  EXPECT_EQ(r.options.queue_limit, 4096u);
+  EXPECT_EQ(r.options.idle_timeout, 250);
+  EXPECT_EQ(r.options.max_connections, 3u);
+  EXPECT_EQ(r.options.drain_timeout, 0);
+  EXPECT_EQ(r.options.log_level, LogLevel::kDebug);
+  EXPECT_EQ(Parse({"--queue-limit", "2M"}).options.queue_limit, 2u << 20);
+  EXPECT_EQ(Parse({"--queue-limit", "100"}).options.queue_limit, 100u);
+  EXPECT_EQ(Parse({"--idle-timeout", "0"}).options.idle_timeout, 0);
+  EXPECT_EQ(Parse({"--idle-timeout", "1.5"}).options.idle_timeout, 1500);
+}
+
 TEST(ServerFlagsTest, AcceptsBothValueSyntaxes) {
   const FlagParseResult r = Parse({"--port=0", "--bind", "::"});
   ASSERT_EQ(r.action, Action::kRun) << r.error;
@@ -77,6 +102,24 @@ INSTANTIATE_TEST_SUITE_P(
                  "--port: '\\x1b[31m\\xff' is not a port number (0-65535)"},
         BadInput{{"--" + std::string(100, 'x')},
                  "unknown flag '--" + std::string(62, 'x') + "...'"},
+        BadInput{{"--queue-limit", "0"},
+                 "--queue-limit: '0' is not a size (1 to 1024m, e.g. 65536, 64k)"},
+        BadInput{{"--queue-limit", "2g"},
+                 "--queue-limit: '2g' is not a size (1 to 1024m, e.g. 65536, 64k)"},
+        BadInput{{"--queue-limit", "1025m"},
+                 "--queue-limit: '1025m' is not a size (1 to 1024m, e.g. 65536, 64k)"},
+        BadInput{{"--idle-timeout", "-1"},
+                 "--idle-timeout: '-1' is not a number of seconds (0 to 604800, at most 3 decimals)"},
+        BadInput{{"--idle-timeout", "1.2345"},
+                 "--idle-timeout: '1.2345' is not a number of seconds (0 to 604800, at most 3 decimals)"},
+        BadInput{{"--idle-timeout", "1."},
+                 "--idle-timeout: '1.' is not a number of seconds (0 to 604800, at most 3 decimals)"},
+        BadInput{{"--drain-timeout", "3601"},
+                 "--drain-timeout: '3601' is not a number of seconds (0 to 3600, at most 3 decimals)"},
+        BadInput{{"--max-connections", "0"},
+                 "--max-connections: '0' is not a count (1 to 1000000)"},
+        BadInput{{"--log-level", "loud"},
+                 "--log-level: 'loud' is not one of error, warn, info, debug"},
         BadInput{{"--bind=[::1]"},
                  "--bind: '[::1]' is not a numeric IPv4 or IPv6 address "
                  "(e.g. 127.0.0.1, ::1)"}));

@@ -8,6 +8,7 @@
 
 #include "src/posix/listener.h"
 #include "src/posix/posix_socket.h"
+#include "src/server/log.h"
 
 namespace echo {
 namespace {
@@ -50,6 +51,7 @@ struct EchoServer::Client {
   }
 
   EchoServer* server;
+  uint64_t id = 0;  // For debug logs: the n-th connection accepted.
   int fd;  // Owned by driver's socket; kept for the watcher.
   ConnectionDriver driver;
   ev::io watcher;
@@ -86,12 +88,42 @@ void EchoServer::Stop() {
     client->driver.Abort();
   }
   // Not inside any client callback here, so destroying is safe.
+  for (auto& client : clients_) {
+    stats_.bytes_in += client->driver.connection().bytes_received();
+    stats_.bytes_out += client->driver.connection().bytes_sent();
+  }
   clients_.clear();
   retired_.clear();
   stats_.open = 0;
+  on_drained_ = nullptr;
 }
 
-EchoServerStats EchoServer::stats() const { return stats_; }
+void EchoServer::Drain(std::function<void()> on_drained) {
+  listener_watcher_.stop();
+  listener_.reset();
+  on_drained_ = std::move(on_drained);
+  for (auto it = clients_.begin(); it != clients_.end();) {
+    Client* client = (it++)->get();  // Rearm may retire (and unlink) it.
+    Rearm(client, client->driver.Drain());
+  }
+  NotifyIfDrained();
+}
+
+// Runs the drain callback once, when the last connection is gone.
+void EchoServer::NotifyIfDrained() {
+  if (!on_drained_ || !clients_.empty()) return;
+  const std::function<void()> done = std::exchange(on_drained_, nullptr);
+  done();
+}
+
+EchoServerStats EchoServer::stats() const {
+  EchoServerStats stats = stats_;
+  for (const auto& client : clients_) {
+    stats.bytes_in += client->driver.connection().bytes_received();
+    stats.bytes_out += client->driver.connection().bytes_sent();
+  }
+  return stats;
+}
 
 void EchoServer::OnListenerReady(ev::io& /*watcher*/, int /*revents*/) {
   AcceptPending();
@@ -102,7 +134,12 @@ void EchoServer::AcceptPending() {
     AcceptResult result = AcceptConnection(listener_.get());
     switch (result.status) {
       case AcceptStatus::kAccepted:
-        Adopt(std::move(result.fd));
+        if (clients_.size() >= config_.max_connections) {
+          Refuse(std::move(result.fd), "connection limit reached");
+        } else {
+          refusing_ = false;
+          Adopt(std::move(result.fd));
+        }
         break;
       case AcceptStatus::kWouldBlock:
         return;
@@ -112,8 +149,7 @@ void EchoServer::AcceptPending() {
         RefuseOnePending();
         return;
       case AcceptStatus::kFailed:
-        std::fprintf(stderr, "echo_server: accept failed: %s\n",
-                     std::strerror(result.system_code));
+        Log(LogLevel::kError, "accept failed: %s", std::strerror(result.system_code));
         return;
     }
   }
@@ -125,9 +161,23 @@ void EchoServer::AcceptPending() {
 void EchoServer::RefuseOnePending() {
   reserve_fd_.reset();
   AcceptResult result = AcceptConnection(listener_.get());
-  if (result.status == AcceptStatus::kAccepted) ++stats_.refused;
-  result.fd.reset();
+  if (result.status == AcceptStatus::kAccepted) {
+    Refuse(std::move(result.fd), "out of file descriptors");
+  }
   reserve_fd_ = OpenReserveFd();
+}
+
+// Closes a client we will not serve. It sees the connection close at once
+// (EOF, or a reset if it had already sent data), which is the clean refusal
+// TCP offers; the first refusal of a spell is logged, not every one.
+void EchoServer::Refuse(UniqueFd fd, const char* why) {
+  fd.reset();
+  ++stats_.refused;
+  if (!refusing_) {
+    Log(LogLevel::kWarn, "refusing new connections: %s (%zu open)", why,
+        clients_.size());
+    refusing_ = true;
+  }
 }
 
 void EchoServer::Adopt(UniqueFd fd) {
@@ -136,6 +186,9 @@ void EchoServer::Adopt(UniqueFd fd) {
   auto client =
       std::make_unique<Client>(this, std::move(fd), config_.connection);
   Client* raw = client.get();
+  raw->id = stats_.accepted;
+  Log(LogLevel::kDebug, "connection %llu opened (%zu open)",
+      static_cast<unsigned long long>(raw->id), clients_.size() + 1);
   raw->position = clients_.insert(clients_.end(), std::move(client));
   raw->watcher.start(raw->fd, EventsFor(raw->driver.interest()));
   const Millis deadline = raw->driver.connection().IdleDeadline();
@@ -181,10 +234,20 @@ void EchoServer::Rearm(Client* client, Interest interest) {
 void EchoServer::Retire(Client* client) {
   client->watcher.stop();
   client->idle_timer.stop();
+  const EchoConnection& connection = client->driver.connection();
+  stats_.bytes_in += connection.bytes_received();
+  stats_.bytes_out += connection.bytes_sent();
+  if (connection.close_reason() == CloseReason::kIdleTimeout) ++stats_.timed_out;
+  Log(LogLevel::kDebug, "connection %llu closed: %s, %llu bytes in, %llu out",
+      static_cast<unsigned long long>(client->id),
+      CloseReasonName(connection.close_reason()),
+      static_cast<unsigned long long>(connection.bytes_received()),
+      static_cast<unsigned long long>(connection.bytes_sent()));
   retired_.push_back(std::move(*client->position));
   clients_.erase(client->position);
   --stats_.open;
   reaper_.start();
+  NotifyIfDrained();
 }
 
 void EchoServer::ReapRetired(ev::prepare& /*watcher*/, int /*revents*/) {

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <vector>
@@ -33,12 +34,16 @@ namespace echo {
 struct EchoServerConfig {
   EchoConnection::Options connection;   // Output bound and idle timeout.
   size_t read_buffer_size = 64 * 1024;  // One buffer shared by all clients.
+  size_t max_connections = 10000;       // Clients beyond are refused.
 };
 
 struct EchoServerStats {
-  uint64_t accepted = 0;
-  uint64_t refused = 0;  // Accepted and closed at once: out of descriptors.
-  size_t open = 0;
+  size_t open = 0;         // Connections being served now.
+  uint64_t accepted = 0;   // Connections served in total.
+  uint64_t refused = 0;    // Closed at once: connection limit or no descriptor.
+  uint64_t timed_out = 0;  // Closed by the idle timeout.
+  uint64_t bytes_in = 0;   // Read from clients.
+  uint64_t bytes_out = 0;  // Written back.
 };
 
 class EchoServer {
@@ -57,6 +62,12 @@ class EchoServer {
   // holds no watcher, so a loop with nothing else to watch returns.
   void Stop();
 
+  // Stops accepting; every connection stops reading, writes what it has
+  // queued and closes cleanly. `on_drained` runs (on the loop) once no
+  // connection is left, at once if there is none. Stop() still ends the
+  // drain early, dropping what is queued.
+  void Drain(std::function<void()> on_drained);
+
   EchoServerStats stats() const;
 
   // Serves an already connected, non-blocking stream socket as if it had
@@ -70,10 +81,12 @@ class EchoServer {
   void OnListenerReady(ev::io& watcher, int revents);
   void AcceptPending();
   void RefuseOnePending();
+  void Refuse(UniqueFd fd, const char* why);
   void OnClientReady(Client* client, int revents);
   void OnClientTimer(Client* client);
   void Rearm(Client* client, Interest interest);
   void Retire(Client* client);
+  void NotifyIfDrained();
   void ReapRetired(ev::prepare& watcher, int revents);
 
   ev::loop_ref loop_;
@@ -87,7 +100,9 @@ class EchoServer {
   std::vector<uint8_t> read_buffer_;
   ClientList clients_;
   std::vector<std::unique_ptr<Client>> retired_;
-  EchoServerStats stats_;
+  EchoServerStats stats_;  // bytes_in/out count retired connections only.
+  bool refusing_ = false;  // Logged once per spell of refusals.
+  std::function<void()> on_drained_;  // Set while draining.
 };
 
 }  // namespace echo

@@ -10,6 +10,7 @@
 #include "src/posix/listener.h"
 #include "src/posix/socket_address.h"
 #include "src/server/echo_server.h"
+#include "src/server/log.h"
 #include "src/server/server_flags.h"
 
 namespace {
@@ -17,41 +18,105 @@ namespace {
 constexpr int kExitRuntimeError = 1;
 constexpr int kExitUsage = 2;
 
-struct StopOnSignal {
-  echo::EchoServer* server;
-  ev::loop_ref loop;
+echo::EchoServerConfig ConfigFrom(const echo::ServerOptions& options) {
+  echo::EchoServerConfig config;
+  // Reading resumes once a quarter of the limit is left: far enough below it
+  // that a slow reader does not make the connection flap.
+  config.connection.watermarks = {options.queue_limit / 4, options.queue_limit};
+  config.connection.idle_timeout = options.idle_timeout;
+  config.max_connections = options.max_connections;
+  return config;
+}
 
-  void operator()(ev::sig& /*watcher*/, int /*revents*/) {
-    server->Stop();
-    loop.break_loop(ev::ALL);
+void LogStats(const char* when, const echo::EchoServerStats& s) {
+  echo::Log(echo::LogLevel::kInfo,
+            "%s: open %zu, total %llu, refused %llu, timed out %llu, "
+            "bytes in %llu, bytes out %llu",
+            when, s.open, static_cast<unsigned long long>(s.accepted),
+            static_cast<unsigned long long>(s.refused),
+            static_cast<unsigned long long>(s.timed_out),
+            static_cast<unsigned long long>(s.bytes_in),
+            static_cast<unsigned long long>(s.bytes_out));
+}
+
+// The process's reaction to signals: a first SIGTERM/SIGINT drains (bounded
+// by the drain timeout), a second one stops at once; SIGUSR1 logs counters.
+class Lifecycle {
+ public:
+  Lifecycle(ev::loop_ref loop, echo::EchoServer* server, echo::Millis drain_timeout)
+      : loop_(loop), server_(server), drain_timeout_(drain_timeout),
+        on_interrupt_(loop), on_terminate_(loop), on_usr1_(loop), drain_timer_(loop) {
+    on_interrupt_.set<Lifecycle, &Lifecycle::OnStopSignal>(this);
+    on_terminate_.set<Lifecycle, &Lifecycle::OnStopSignal>(this);
+    on_usr1_.set<Lifecycle, &Lifecycle::OnStatsSignal>(this);
+    drain_timer_.set<Lifecycle, &Lifecycle::OnDrainTimeout>(this);
+    on_interrupt_.start(SIGINT);
+    on_terminate_.start(SIGTERM);
+    on_usr1_.start(SIGUSR1);
   }
+
+ private:
+  void OnStopSignal(ev::sig& watcher, int /*revents*/) {
+    if (draining_) {
+      echo::Log(echo::LogLevel::kInfo, "second signal: closing %zu connections now",
+                server_->stats().open);
+      Finish();
+      return;
+    }
+    draining_ = true;
+    echo::Log(echo::LogLevel::kInfo,
+              "signal %d: draining %zu connections (up to %.3f s)", watcher.signum,
+              server_->stats().open, drain_timeout_ / 1000.0);
+    drain_timer_.start(drain_timeout_ / 1000.0, 0.0);
+    server_->Drain([this] { Finish(); });
+  }
+
+  void OnStatsSignal(ev::sig& /*watcher*/, int /*revents*/) {
+    LogStats("stats", server_->stats());
+  }
+
+  void OnDrainTimeout(ev::timer& /*watcher*/, int /*revents*/) {
+    echo::Log(echo::LogLevel::kWarn,
+              "drain timeout: closing %zu connections with output still queued",
+              server_->stats().open);
+    Finish();
+  }
+
+  void Finish() {
+    drain_timer_.stop();
+    server_->Stop();
+    loop_.break_loop(ev::ALL);
+  }
+
+  ev::loop_ref loop_;
+  echo::EchoServer* server_;
+  const echo::Millis drain_timeout_;
+  bool draining_ = false;
+  ev::sig on_interrupt_;
+  ev::sig on_terminate_;
+  ev::sig on_usr1_;
+  ev::timer drain_timer_;
 };
 
 int Serve(const echo::ServerOptions& options) {
+  echo::SetLogLevel(options.log_level);
   const auto address = echo::SocketAddress::Parse(options.bind, options.port);
   // ParseServerFlags validated the address already.
   if (!address) return kExitUsage;
   echo::ListenResult listen = echo::OpenListener(*address);
   if (!listen.error.empty()) {
-    std::fprintf(stderr, "echo_server: %s\n", listen.error.c_str());
+    echo::Log(echo::LogLevel::kError, "%s", listen.error.c_str());
     return kExitRuntimeError;
   }
 
   ev::default_loop loop;
-  echo::EchoServer server(loop, std::move(listen.fd), {});
+  echo::EchoServer server(loop, std::move(listen.fd), ConfigFrom(options));
+  Lifecycle lifecycle(loop, &server, options.drain_timeout);
 
-  StopOnSignal stop{&server, loop};
-  ev::sig on_interrupt(loop);
-  ev::sig on_terminate(loop);
-  on_interrupt.set<StopOnSignal, &StopOnSignal::operator()>(&stop);
-  on_terminate.set<StopOnSignal, &StopOnSignal::operator()>(&stop);
-  on_interrupt.start(SIGINT);
-  on_terminate.start(SIGTERM);
-
-  std::fprintf(stderr, "echo_server: listening on %s\n",
-               listen.bound->ToString().c_str());
+  echo::Log(echo::LogLevel::kInfo, "listening on %s", listen.bound->ToString().c_str());
   loop.run(0);
-  std::fprintf(stderr, "echo_server: stopped\n");
+  LogStats("final", server.stats());
+  echo::Log(echo::LogLevel::kInfo, "stopped");
   return 0;
 }
 
@@ -73,7 +138,7 @@ int main(int argc, char** argv) {
       return 0;
     case echo::FlagParseResult::Action::kUsageError:
       std::fprintf(stderr, "echo_server: %s\n%s\n", parsed.error.c_str(),
-                   echo::ServerUsageLine());
+                   echo::ServerUsageLine().c_str());
       return kExitUsage;
     case echo::FlagParseResult::Action::kRun:
       break;

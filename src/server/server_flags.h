@@ -7,15 +7,24 @@
 #ifndef ECHO_LAB_SERVER_SERVER_FLAGS_H_
 #define ECHO_LAB_SERVER_SERVER_FLAGS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "src/core/millis.h"
+#include "src/server/log.h"
+
 namespace echo {
 
 struct ServerOptions {
-  std::string bind = "127.0.0.1";  // Numeric IPv4 or IPv6 literal.
-  uint16_t port = 8192;            // 0 asks the kernel for a free port.
+  std::string bind = "127.0.0.1";     // Numeric IPv4 or IPv6 literal.
+  uint16_t port = 8192;               // 0 asks the kernel for a free port.
+  size_t queue_limit = 64 * 1024;     // Per-connection output bound, bytes.
+  Millis idle_timeout = 60 * 1000;    // 0: connections never time out.
+  size_t max_connections = 10000;     // Clients beyond this are refused.
+  Millis drain_timeout = 5 * 1000;    // Flush time granted at SIGTERM/SIGINT.
+  LogLevel log_level = LogLevel::kInfo;
 };
 
 struct FlagParseResult {
@@ -28,11 +37,13 @@ struct FlagParseResult {
 
 // Parses `args` (argv without the program name). Flags take their value as
 // `--flag=value` or `--flag value`; a repeated flag keeps its last value.
-// --help and --version win over everything after them.
+// --help and --version win over everything after them. Values are checked
+// strictly (no sign, no spaces, no trailing text) and range-checked; an error
+// quotes the offending value with control bytes escaped, so it is one line.
 FlagParseResult ParseServerFlags(const std::vector<std::string>& args);
 
 // The one-line synopsis printed after a usage error.
-const char* ServerUsageLine();
+std::string ServerUsageLine();
 // The full --help text.
 std::string ServerHelpText();
 // "echo_server <version>".

@@ -26,6 +26,16 @@ namespace echo {
 namespace testing {
 namespace {
 
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+    lines.push_back(text.substr(start, end - start));
+  }
+  if (start < text.size()) lines.push_back(text.substr(start));
+  return lines;
+}
+
 using namespace std::chrono_literals;
 
 // Generous limits that only a broken server reaches (startup includes the
@@ -251,8 +261,14 @@ TEST_P(EchoServerStopSignalTest,
       std::chrono::duration_cast<std::chrono::milliseconds>(
           Clock::now() - signalled).count()));
   ASSERT_TRUE(server_->ReadToEof(DeadlineIn(kIoTimeout)));
-  // Nothing else on stderr: no accept error, no sanitizer report.
-  EXPECT_EQ(server_->unread_stderr(), "echo_server: stopped\n");
+  // The drain, the final counters, the stop; nothing else on stderr (no
+  // accept error, no warning, no sanitizer report).
+  const std::vector<std::string> lines = SplitLines(server_->unread_stderr());
+  ASSERT_EQ(lines.size(), 3u) << ::testing::PrintToString(lines);
+  EXPECT_EQ(lines[0], "echo_server: signal " + std::to_string(GetParam()) +
+                          ": draining 3 connections (up to 5.000 s)");
+  EXPECT_EQ(lines[1].rfind("echo_server: final: open 0, total ", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[2], "echo_server: stopped");
   EXPECT_EQ(server_->stdout_text(), "");
 
   // They sent nothing, so the server's close is a clean FIN, not a reset.
@@ -322,7 +338,7 @@ TEST_F(EchoServerCliTest, SecondServerOnTakenPortExitsOneNamingAddressAndReason)
       RunToExit(ServerBinary(), {"--port", port}, DeadlineIn(kStartTimeout));
   ASSERT_EQ(second.spawn_error, "");
   EXPECT_TRUE(ExitedWithCode(second.status, 1));
-  EXPECT_EQ(second.err, "echo_server: cannot listen on 127.0.0.1:" + port +
+  EXPECT_EQ(second.err, "echo_server: error: cannot listen on 127.0.0.1:" + port +
                             ": Address already in use\n");
   EXPECT_EQ(second.out, "");
 
