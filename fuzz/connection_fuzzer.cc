@@ -10,7 +10,8 @@
 //   - the queue never exceeds its high watermark;
 //   - no socket call after close, and closed <=> wants nothing;
 //   - a clean finish (peer EOF, or a drain by the server) echoed everything
-//     it read and shut down first; a draining connection never reads;
+//     it read and shut down first; a draining connection never reads for
+//     echo, and after its FIN only discards input until the peer's EOF;
 //   - an idle-timeout close happened only after a full idle period, and a
 //     timer firing after one always closes.
 // At the end the peer drains and shuts down its side: unless an error closed
@@ -81,6 +82,8 @@ class ConnectionHarness {
   ConnectionSetup setup_;
   std::vector<uint8_t> read_buffer_;
   bool peer_finished_sending_ = false;
+  bool closed_seen_ = false;
+  size_t taken_at_close_ = 0;
   Millis now_ = 0;
   Millis last_activity_ = 0;
   size_t last_taken_ = 0;
@@ -96,7 +99,8 @@ void ConnectionHarness::Run(const uint8_t* data, size_t size) {
   if (read_buffer_.size() < setup_.read_buffer_size) {
     read_buffer_.resize(setup_.read_buffer_size);
   }
-  peer_finished_sending_ = false;
+  peer_finished_sending_ = closed_seen_ = false;
+  taken_at_close_ = 0;
   now_ = last_activity_ = 0;
   last_taken_ = verified_ = 0;
   driver_ = std::make_unique<ConnectionDriver>(peer_.NewSocket(),
@@ -139,7 +143,7 @@ void ConnectionHarness::Apply(const Action& action) {
       break;
     case ActionKind::kTimePasses: TimePasses(action.amount); break;
     case ActionKind::kOwnerAborts: driver_->Abort(); break;
-    case ActionKind::kOwnerDrains: driver_->Drain(); break;
+    case ActionKind::kOwnerDrains: driver_->Drain(now_); break;
   }
   NoteProgress();
 }
@@ -162,16 +166,16 @@ void ConnectionHarness::PeerSends(size_t count) {
 
 void ConnectionHarness::TimePasses(Millis elapsed) {
   now_ += elapsed;
-  const bool was_open = !driver_->finished();
+  const bool was_open = !driver_->connection().closed();
   driver_->OnTimer(now_);
   const Millis timeout = setup_.options.idle_timeout;
   const bool idle_long_enough = timeout > 0 && now_ - last_activity_ >= timeout;
   if (was_open) {
-    FUZZ_CHECK(driver_->finished() == idle_long_enough,
+    FUZZ_CHECK(driver_->connection().closed() == idle_long_enough,
                "idle for %lld ms with timeout %lld ms, yet %s",
                static_cast<long long>(now_ - last_activity_),
                static_cast<long long>(timeout),
-               driver_->finished() ? "closed" : "still open");
+               driver_->connection().closed() ? "closed" : "still open");
   }
 }
 
@@ -208,14 +212,25 @@ void ConnectionHarness::CheckInvariants() {
   FUZZ_CHECK(conn.queued() <= conn.watermarks().high,
              "queue holds %zu bytes, limit %zu", conn.queued(), conn.watermarks().high);
   FUZZ_CHECK(conn.interest().none() == conn.closed(), "closed <=> wants nothing");
-  FUZZ_CHECK(driver_->finished() == conn.closed(), "closed but socket not released");
+  FUZZ_CHECK(driver_->interest().none() == driver_->finished(),
+             "released <=> the driver wants nothing");
   FUZZ_CHECK(driver_->finished() == peer_.closed(), "socket state disagrees");
+  if (driver_->lingering()) {
+    FUZZ_CHECK(conn.close_reason() == CloseReason::kDrained && peer_.shut_down(),
+               "lingering without a drained connection's FIN");
+  } else {
+    FUZZ_CHECK(driver_->finished() == conn.closed(), "closed but socket not released");
+  }
+  if (conn.closed() && !closed_seen_) {
+    closed_seen_ = true;
+    taken_at_close_ = peer_.taken();  // Reads after this (lingering) are discarded.
+  }
   if (!conn.closed()) {
     FUZZ_CHECK(peer_.taken() == echoed.size() + conn.queued(),
                "read %zu, echoed %zu, queued %zu: bytes lost or invented",
                peer_.taken(), echoed.size(), conn.queued());
   } else if (IsGracefulClose(conn.close_reason())) {
-    FUZZ_CHECK(echoed.size() == peer_.taken(), "%s before echoing all",
+    FUZZ_CHECK(echoed.size() == taken_at_close_, "%s before echoing all",
                CloseReasonName(conn.close_reason()));
     FUZZ_CHECK(peer_.shut_down(), "%s without sending FIN",
                CloseReasonName(conn.close_reason()));
@@ -249,8 +264,8 @@ void ConnectionHarness::DrainAndCheckEcho() {
   }
   // A drained connection reads no more, but echoes every byte it did read.
   if (reason == CloseReason::kDrained) {
-    FUZZ_CHECK(peer_.received().size() == peer_.taken(),
-               "drained: read %zu, got back %zu", peer_.taken(), peer_.received().size());
+    FUZZ_CHECK(peer_.received().size() == taken_at_close_,
+               "drained: read %zu, got back %zu", taken_at_close_, peer_.received().size());
   }
   if (explain_) Explain(std::string("closed: ") + CloseReasonName(reason));
 }

@@ -221,14 +221,47 @@ TEST_F(ConnectionDriverTest, DrainFlushesQueuedOutputThenShutsDownWithoutReading
   Readable();
   peer_.Send("never read");
   const int reads = peer_.read_calls();
-  EXPECT_EQ(driver_->Drain(), (Interest{false, true}));
+  EXPECT_EQ(driver_->Drain(now_), (Interest{false, true}));
   peer_.set_idle_writes(FakePeer::IdleWrites::kAcceptAll);
-  EXPECT_TRUE(Writable().none());
+  EXPECT_EQ(Writable(), (Interest{true, false})) << "lingering: reads to discard";
   EXPECT_EQ(peer_.received(), "queued");
-  EXPECT_EQ(peer_.read_calls(), reads) << "no read once draining";
+  EXPECT_EQ(peer_.read_calls(), reads) << "no read for echo once draining";
   EXPECT_TRUE(peer_.shut_down());
-  EXPECT_TRUE(peer_.closed());
   EXPECT_EQ(driver_->connection().close_reason(), CloseReason::kDrained);
+  // Unread input is still there: closing now would reset the connection and
+  // could destroy the echo in flight. It lingers, discarding, until EOF.
+  EXPECT_FALSE(peer_.closed());
+  EXPECT_TRUE(driver_->lingering());
+  peer_.CloseSendingSide();
+  EXPECT_TRUE(Readable().none());
+  EXPECT_EQ(peer_.received(), "queued") << "discarded input is not echoed";
+  EXPECT_EQ(peer_.unread(), 0u);
+  EXPECT_TRUE(peer_.closed());
+  EXPECT_TRUE(driver_->finished());
+}
+
+TEST_F(ConnectionDriverTest, LingerEndsAfterASecondWithoutInput) {
+  Start();
+  peer_.Send("late input");
+  driver_->Drain(now_);
+  ASSERT_TRUE(driver_->lingering());
+  EXPECT_EQ(driver_->Deadline(), ConnectionDriver::kLingerTimeout);
+  now_ = 400;
+  Readable();  // Discards the input: the linger starts over.
+  EXPECT_EQ(peer_.unread(), 0u);
+  EXPECT_EQ(driver_->Deadline(), 400 + ConnectionDriver::kLingerTimeout);
+  EXPECT_FALSE(driver_->OnTimer(1000).none());
+  EXPECT_TRUE(driver_->OnTimer(1400).none());
+  EXPECT_TRUE(peer_.closed());
+}
+
+TEST_F(ConnectionDriverTest, AbortEndsALinger) {
+  Start();
+  driver_->Drain(now_);
+  ASSERT_TRUE(driver_->lingering());
+  driver_->Abort();
+  EXPECT_TRUE(peer_.closed());
+  EXPECT_TRUE(driver_->finished());
 }
 
 TEST_F(ConnectionDriverTest, IdleTimerClosesWithoutShutdown) {

@@ -20,38 +20,81 @@ ConnectionDriver::~ConnectionDriver() {
   if (!finished_) socket_->Close();
 }
 
+Interest ConnectionDriver::interest() const {
+  if (lingering_) return {true, false};
+  return connection_.interest();
+}
+
 Interest ConnectionDriver::OnReadable(ReadBuffer scratch, Millis now) {
   if (finished_) return {};
+  if (lingering_) {
+    DiscardUntilEof(scratch, now);
+    return interest();
+  }
   socket_full_ = false;
   ReadAvailable(scratch, now);
   // A socket that just refused bytes will refuse more: wait for writable.
   if (!socket_full_) WriteQueued(now);
-  return ReleaseIfClosed();
+  return ReleaseIfClosed(now);
 }
 
 Interest ConnectionDriver::OnWritable(Millis now) {
   if (finished_) return {};
+  if (lingering_) return interest();
   socket_full_ = false;
   WriteQueued(now);
-  return ReleaseIfClosed();
+  return ReleaseIfClosed(now);
 }
 
 Interest ConnectionDriver::OnTimer(Millis now) {
   if (finished_) return {};
+  if (lingering_) {
+    if (now >= linger_deadline_) CloseSocket();
+    return interest();
+  }
   connection_.OnTimer(now);
-  return ReleaseIfClosed();
+  return ReleaseIfClosed(now);
 }
 
-Interest ConnectionDriver::Drain() {
-  if (finished_) return {};
+Millis ConnectionDriver::Deadline() const {
+  if (finished_) return -1;
+  return lingering_ ? linger_deadline_ : connection_.IdleDeadline();
+}
+
+Interest ConnectionDriver::Drain(Millis now) {
+  if (finished_ || lingering_) return interest();
   connection_.Drain();
-  return ReleaseIfClosed();
+  return ReleaseIfClosed(now);
 }
 
 void ConnectionDriver::Abort() {
   if (finished_) return;
+  if (lingering_) {
+    CloseSocket();
+    return;
+  }
   connection_.Abort();
-  ReleaseIfClosed();
+  ReleaseIfClosed(0);  // Not graceful: no linger, so the time is unused.
+}
+
+// Input after a drain is not echoed: read it away until the peer's EOF, so
+// that the final close finds no unread bytes and sends a FIN, not a reset.
+void ConnectionDriver::DiscardUntilEof(ReadBuffer scratch, Millis now) {
+  for (int i = 0; i < kMaxReadsPerEvent; ++i) {
+    const IoResult result = socket_->Read(scratch.data, scratch.size);
+    if (result.status == IoStatus::kWouldBlock) return;
+    if (result.status != IoStatus::kOk) {  // EOF or error: done.
+      CloseSocket();
+      return;
+    }
+    linger_deadline_ = now + kLingerTimeout;
+  }
+}
+
+void ConnectionDriver::CloseSocket() {
+  socket_->Close();
+  lingering_ = false;
+  finished_ = true;
 }
 
 void ConnectionDriver::ReadAvailable(ReadBuffer scratch, Millis now) {
@@ -125,15 +168,19 @@ size_t ConnectionDriver::WriteFrom(ByteView bytes) {
   return written;
 }
 
-Interest ConnectionDriver::ReleaseIfClosed() {
+Interest ConnectionDriver::ReleaseIfClosed(Millis now) {
   if (!connection_.closed()) return connection_.interest();
   if (IsGracefulClose(connection_.close_reason())) {
-    // Send our FIN after the last echoed byte; a failure here changes
-    // nothing, the socket is closed either way.
-    socket_->ShutdownWrite();
+    // Send our FIN after the last echoed byte. If that fails the peer is
+    // gone, and there is nothing to linger for.
+    const bool fin_sent = socket_->ShutdownWrite().ok();
+    if (fin_sent && connection_.close_reason() == CloseReason::kDrained) {
+      lingering_ = true;
+      linger_deadline_ = now + kLingerTimeout;
+      return interest();
+    }
   }
-  socket_->Close();
-  finished_ = true;
+  CloseSocket();
   return {};
 }
 

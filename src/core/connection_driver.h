@@ -14,6 +14,11 @@
 //   - When the connection closes: shut down the sending side first if it
 //     finished cleanly, then close the socket. After that no operation
 //     reaches the socket again, whatever the caller does.
+//   - A drained connection may still have unread input, and closing a socket
+//     with unread input sends a reset that can destroy the echo still in
+//     flight. So after its FIN it lingers: it reads and discards until the
+//     peer's EOF, an error, or kLingerTimeout without input (what nginx's
+//     lingering_timeout does), then closes.
 //   - Time is the caller's: each call takes `now`, and OnTimer() closes an
 //     idle connection (see EchoConnection::IdleDeadline()).
 
@@ -40,6 +45,9 @@ struct ReadBuffer {
 
 class ConnectionDriver {
  public:
+  // How long a lingering connection waits for more input before closing.
+  static constexpr Millis kLingerTimeout = 1000;
+
   // Takes ownership of `socket` (non-null); the connection starts at `now`.
   ConnectionDriver(std::unique_ptr<Socket> socket,
                    EchoConnection::Options options, Millis now);
@@ -58,32 +66,42 @@ class ConnectionDriver {
   Interest OnWritable(Millis now);
 
   // The owner's timer fired. Closes the connection if it has been idle for
-  // its timeout; otherwise the caller re-arms for connection().IdleDeadline().
-  // Same return contract as OnReadable().
+  // its timeout, or ends a linger that is over; otherwise the caller re-arms
+  // for Deadline(). Same return contract as OnReadable().
   Interest OnTimer(Millis now);
 
+  // When OnTimer() should next be called: the idle deadline, or the end of
+  // a linger; negative for never.
+  Millis Deadline() const;
+
   // The owner is stopping: reads stop, and the connection closes cleanly
-  // once its queue is written (at once if empty). Same return contract as
-  // OnReadable().
-  Interest Drain();
+  // once its queue is written (at once if empty), lingering as described
+  // above. Same return contract as OnReadable().
+  Interest Drain(Millis now);
 
   // Closes the connection now, dropping anything queued.
   void Abort();
 
-  Interest interest() const { return connection_.interest(); }
+  Interest interest() const;
   // True once the socket has been released.
   bool finished() const { return finished_; }
+  // True after a drained connection's FIN, until the peer's EOF.
+  bool lingering() const { return lingering_; }
   const EchoConnection& connection() const { return connection_; }
 
  private:
   void ReadAvailable(ReadBuffer scratch, Millis now);
   void WriteQueued(Millis now);
+  void DiscardUntilEof(ReadBuffer scratch, Millis now);
+  void CloseSocket();
   size_t WriteFrom(ByteView bytes);
-  Interest ReleaseIfClosed();
+  Interest ReleaseIfClosed(Millis now);
 
   std::unique_ptr<Socket> socket_;
   EchoConnection connection_;
   bool finished_ = false;
+  bool lingering_ = false;
+  Millis linger_deadline_ = -1;
   // Set within one event once a write is refused (short, EAGAIN or error).
   bool socket_full_ = false;
 };

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <utility>
@@ -102,9 +103,10 @@ void EchoServer::Drain(std::function<void()> on_drained) {
   listener_watcher_.stop();
   listener_.reset();
   on_drained_ = std::move(on_drained);
+  const Millis now = LoopNow(loop_);
   for (auto it = clients_.begin(); it != clients_.end();) {
     Client* client = (it++)->get();  // Rearm may retire (and unlink) it.
-    Rearm(client, client->driver.Drain());
+    Rearm(client, client->driver.Drain(now));
   }
   NotifyIfDrained();
 }
@@ -191,10 +193,7 @@ void EchoServer::Adopt(UniqueFd fd) {
       static_cast<unsigned long long>(raw->id), clients_.size() + 1);
   raw->position = clients_.insert(clients_.end(), std::move(client));
   raw->watcher.start(raw->fd, EventsFor(raw->driver.interest()));
-  const Millis deadline = raw->driver.connection().IdleDeadline();
-  if (deadline >= 0) {
-    raw->idle_timer.start((deadline - LoopNow(loop_)) / 1000.0, 0.0);
-  }
+  Rearm(raw, raw->driver.interest());
 }
 
 void EchoServer::OnClientReady(Client* client, int revents) {
@@ -213,15 +212,14 @@ void EchoServer::OnClientReady(Client* client, int revents) {
 void EchoServer::OnClientTimer(Client* client) {
   const Millis now = LoopNow(loop_);
   const Interest interest = client->driver.OnTimer(now);
-  if (!interest.none()) {
-    // Activity moved the deadline since the timer was armed: sleep until it.
-    const Millis deadline = client->driver.connection().IdleDeadline();
-    client->idle_timer.start((deadline - now) / 1000.0, 0.0);
-  }
   Rearm(client, interest);
 }
 
-// Points the client's watcher at what its connection wants, or retires it.
+// Points the client's watcher at what its connection wants, or retires it,
+// and keeps its timer armed for the driver's deadline. The timer is re-armed
+// only when it is not running (it fires early after activity, and is then
+// re-armed for the later deadline), or while lingering, whose deadline is
+// sooner than any idle deadline the timer may be set for.
 void EchoServer::Rearm(Client* client, Interest interest) {
   if (interest.none()) {
     Retire(client);
@@ -229,6 +227,11 @@ void EchoServer::Rearm(Client* client, Interest interest) {
   }
   const int events = EventsFor(interest);
   if (events != client->watcher.events) client->watcher.set(events);
+  const Millis deadline = client->driver.Deadline();
+  if (deadline >= 0 && (!client->idle_timer.is_active() || client->driver.lingering())) {
+    const Millis wait = std::max<Millis>(0, deadline - LoopNow(loop_));
+    client->idle_timer.start(wait / 1000.0, 0.0);
+  }
 }
 
 void EchoServer::Retire(Client* client) {

@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "src/posix/unique_fd.h"
 #include "tests/integration/deadline.h"
+#include "tests/integration/echo_server_binary.h"
 #include "tests/integration/loopback_client.h"
 #include "tests/integration/payload.h"
 #include "tests/integration/server_process.h"
@@ -26,15 +27,6 @@ namespace echo {
 namespace testing {
 namespace {
 
-std::vector<std::string> SplitLines(const std::string& text) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  for (size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
-    lines.push_back(text.substr(start, end - start));
-  }
-  if (start < text.size()) lines.push_back(text.substr(start));
-  return lines;
-}
 
 using namespace std::chrono_literals;
 
@@ -59,38 +51,6 @@ constexpr ConnectOptions kFloodBuffers{16 * 1024, 1024 * 1024};
 // hold together (~7 MB here), so a flooder stalls before running out.
 constexpr size_t kFloodSize = 16 * 1024 * 1024;
 
-// The binary under test, from the runfiles tree (workspace "echo_lab").
-std::string ServerBinary() {
-  const char* root = std::getenv("TEST_SRCDIR");
-  return root == nullptr ? "echo_server (TEST_SRCDIR is not set)"
-                         : std::string(root) + "/echo_lab/src/server/echo_server";
-}
-
-// Parses the port out of the startup line, which must be `prefix` + PORT,
-// e.g. "echo_server: listening on 127.0.0.1:" + "41234".
-::testing::AssertionResult ParseListeningLine(const std::string& line,
-                                              const std::string& prefix,
-                                              uint16_t* port) {
-  if (line.compare(0, prefix.size(), prefix) != 0) {
-    return ::testing::AssertionFailure()
-           << "startup line '" << line << "' does not start with '" << prefix
-           << "'";
-  }
-  const std::string digits = line.substr(prefix.size());
-  unsigned long value = 0;
-  bool numeric = !digits.empty() && digits.size() <= 5;
-  for (const char c : digits) {
-    numeric = numeric && c >= '0' && c <= '9';
-    value = value * 10 + static_cast<unsigned long>(c - '0');
-  }
-  if (!numeric || value == 0 || value > 65535) {
-    return ::testing::AssertionFailure()
-           << "'" << digits << "' in startup line is not a port (1-65535)";
-  }
-  *port = static_cast<uint16_t>(value);
-  return ::testing::AssertionSuccess();
-}
-
 class EchoServerCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -103,14 +63,8 @@ class EchoServerCliTest : public ::testing::Test {
   void StartServer(const std::string& host = "127.0.0.1",
                    const std::string& shown_host = "127.0.0.1") {
     host_ = host;
-    ASSERT_TRUE(ChildProcess::Spawn(ServerBinary(),
-                                    {"--port", "0", "--bind", host}, &server_));
-    const std::optional<std::string> line =
-        server_->ReadStderrLine(DeadlineIn(kStartTimeout));
-    ASSERT_TRUE(line.has_value())
-        << "no startup line; stderr: '" << server_->stderr_text() << "'";
-    ASSERT_TRUE(ParseListeningLine(
-        *line, "echo_server: listening on " + shown_host + ":", &port_));
+    ASSERT_TRUE(StartEchoServer({"--bind", host}, shown_host,
+                                DeadlineIn(kStartTimeout), &server_, &port_));
   }
 
   // Connects a new client, echoes `size` random bytes, half-closes and
