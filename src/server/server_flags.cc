@@ -92,7 +92,7 @@ struct FlagSpec {
 const FlagSpec kFlags[] = {
     {"--bind", "ADDR",
      "numeric address to listen on (default 127.0.0.1;\n"
-     "                      0.0.0.0 or :: listen on every interface)",
+     "0.0.0.0 or :: listen on every interface)",
      [](const std::string& v, ServerOptions* o) -> std::string {
        if (!SocketAddress::Parse(v, 0)) {
          return "--bind: " + Quoted(v) +
@@ -112,7 +112,7 @@ const FlagSpec kFlags[] = {
      }},
     {"--queue-limit", "BYTES",
      "output queued per connection before it stops reading;\n"
-     "                      k and m suffixes (default 64k)",
+     "k and m suffixes (default 64k)",
      [](const std::string& v, ServerOptions* o) -> std::string {
        uint64_t bytes = 0;
        if (!ParseByteSize(v, &bytes)) {
@@ -123,7 +123,7 @@ const FlagSpec kFlags[] = {
      }},
     {"--idle-timeout", "SECONDS",
      "close a connection when no byte moved for this long;\n"
-     "                      0 never (default 60)",
+     "0 never (default 60)",
      [](const std::string& v, ServerOptions* o) -> std::string {
        if (!ParseSeconds(v, kMaxIdleTimeout, &o->idle_timeout)) {
          return "--idle-timeout: " + Quoted(v) +
@@ -142,7 +142,7 @@ const FlagSpec kFlags[] = {
      }},
     {"--drain-timeout", "SECONDS",
      "on SIGTERM/SIGINT, time to flush queued output\n"
-     "                      before closing (default 5)",
+     "before closing (default 5)",
      [](const std::string& v, ServerOptions* o) -> std::string {
        if (!ParseSeconds(v, kMaxDrainTimeout, &o->drain_timeout)) {
          return "--drain-timeout: " + Quoted(v) +
@@ -219,14 +219,20 @@ std::string ServerUsageLine() {
 std::string ServerHelpText() {
   std::string text = ServerUsageLine() +
                      "\n\nA TCP echo server: every byte a client sends is sent back, in order.\n\n";
+  constexpr size_t kColumn = 28;
+  const std::string indent(kColumn, ' ');
   for (const FlagSpec& flag : kFlags) {
     std::string left = std::string("  ") + flag.name + " " + flag.value_name;
-    left.resize(22, ' ');
-    text += left + flag.help + "\n";
+    left.resize(kColumn, ' ');
+    std::string help = flag.help;
+    for (size_t at = 0; (at = help.find('\n', at)) != std::string::npos; at += kColumn + 1) {
+      help.insert(at + 1, indent);
+    }
+    text += left + help + "\n";
   }
   text +=
-      "  --help              print this help and exit\n"
-      "  --version           print the version and exit\n"
+      "  --help                    print this help and exit\n"
+      "  --version                 print the version and exit\n"
       "\n"
       "SIGTERM or SIGINT stops accepting, lets connections flush what is queued\n"
       "for up to --drain-timeout, then exits 0; a second signal exits at once.\n"
