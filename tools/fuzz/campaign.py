@@ -84,6 +84,7 @@ class Campaign:
         self.crashes = {}  # signature -> crash dict
         self.restarts = 0
         self.worker_execs = {}  # worker -> execs of finished runs
+        self.errors = []  # What went wrong other than findings (no binary...).
 
     def remaining(self):
         return self.deadline - time.monotonic()
@@ -108,6 +109,16 @@ class Campaign:
 
 
 def run_worker(campaign, worker):
+    """Runs fuzz_until_done, recording any failure of the worker itself: a
+    worker that dies must fail the campaign, not look like a clean run."""
+    try:
+        fuzz_until_done(campaign, worker)
+    except Exception as error:  # noqa: BLE001 - reported, then fails the run
+        with campaign.lock:
+            campaign.errors.append("worker %d: %r" % (worker, error))
+
+
+def fuzz_until_done(campaign, worker):
     """Fuzzes until time is up, restarting after each finding."""
     target = campaign.target
     artifacts = campaign.work / ("artifacts-%d" % worker)
@@ -133,22 +144,29 @@ def run_worker(campaign, worker):
         campaign.finish_run(worker)
         found = [p for p in artifacts.iterdir() if p.name.startswith(ARTIFACT_PREFIXES)]
         if not found:
-            break  # Time is up with nothing found.
+            if process.returncode != 0:  # Failed without a finding: bad flag...
+                with campaign.lock:
+                    campaign.errors.append("worker %d: libFuzzer exited %d without a "
+                                           "finding; see %s" % (worker, process.returncode, log_path))
+            break  # Time is up.
         for artifact in found:
-            drop_input(campaign, artifact.read_bytes())
+            content = artifact.read_bytes()
             triage(campaign, artifact, log_path)
+            drop_input(campaign, content)
         with campaign.lock:
             campaign.restarts += 1
 
 
 def drop_input(campaign, content):
     """Removes every copy of `content` from the campaign's input folders."""
-    with campaign.lock:
-        for folder in (campaign.seeds, campaign.new_corpus):
-            for path in folder.iterdir():
-                if path.is_file() and path.stat().st_size == len(content) \
-                        and path.read_bytes() == content:
+    for folder in (campaign.seeds, campaign.new_corpus):
+        for path in folder.iterdir():
+            # Other workers' libFuzzer processes add and remove inputs here.
+            try:
+                if path.stat().st_size == len(content) and path.read_bytes() == content:
                     path.unlink()
+            except FileNotFoundError:
+                pass
 
 
 def triage(campaign, artifact, log_path):
@@ -211,7 +229,8 @@ def show_progress(campaigns, stop, interactive):
         parts = []
         for c in campaigns:
             elapsed = max(0.1, time.monotonic() - c.started)
-            cov = max((s["cov"] for s in c.latest.values()), default=0)
+            with c.lock:
+                cov = max((s["cov"] for s in c.latest.values()), default=0)
             parts.append("%s %ds %d execs %d/s cov %d found %d" % (
                 c.target.name, min(elapsed, c.args.time), c.total_execs(),
                 c.total_execs() / elapsed, cov, len(c.crashes)))
@@ -261,6 +280,7 @@ def summarize(campaign, merged):
         "corpus": final.get("corp"),
         "merged_into_corpus": merged,
         "findings": sorted(campaign.crashes.values(), key=lambda c: c["found_after_secs"]),
+        "errors": campaign.errors + ([] if execs else ["no input was executed"]),
         "samples": campaign.samples,
         "work_dir": str(campaign.work),
     }
@@ -292,17 +312,20 @@ def main(argv):
                for name in args.target]
     paths = report.write(results, args.report_dir)
     findings = sum(len(r["findings"]) for r in results)
+    errors = sum(len(r["errors"]) for r in results)
     for r in results:
         print("fuzz: %-12s %4ds  %9d execs  %6d exec/s (%d/s per job)  cov %d  "
               "+%d corpus  %d finding(s)" % (
                   r["target"], r["seconds"], r["execs"], r["exec_per_sec"],
                   r["exec_per_sec_per_job"], r["coverage"], r["merged_into_corpus"],
-                  len(r["findings"])))
+                  len(r["findings"]) + len(r["errors"])))
         for f in r["findings"]:
             print("fuzz:   %s after %ss: %s -> %s" % (
                 f["signature"], f["found_after_secs"], f["kind"], f["input"]))
+        for e in r["errors"]:
+            print("fuzz:   campaign error: %s" % e)
     print("fuzz: report %s and %s" % (paths["json"], paths["html"]))
-    return 1 if findings else 0
+    return 1 if findings or errors else 0
 
 
 if __name__ == "__main__":

@@ -104,7 +104,8 @@ def _target_section(r):
         cov_chart=svg_chart(series(r["samples"], "cov"), "coverage (edges)", "edges"),
         eps_chart=svg_chart(series(r["samples"], "exec_per_sec"), "executions per second",
                             "exec/s"),
-        findings=_finding_rows(r["findings"]))
+        findings=_finding_rows(r["findings"]) + "".join(
+            "<p class=bad>Campaign error: %s</p>" % html.escape(e) for e in r.get("errors", [])))
 
 
 _STYLE = """
