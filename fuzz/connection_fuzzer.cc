@@ -10,8 +10,10 @@
 //   - the queue never exceeds its high watermark;
 //   - no socket call after close, and closed <=> wants nothing;
 //   - a clean finish (peer EOF, or a drain by the server) echoed everything
-//     it read and shut down first; a draining connection never reads for
-//     echo, and after its FIN only discards input until the peer's EOF;
+//     it read and shut down first; a draining connection makes no read call
+//     until its FIN; then it lingers, discarding input, and closes at the
+//     peer's EOF or after kLingerTimeout without input, never sooner, never
+//     later; Deadline() always names the idle or linger deadline;
 //   - an idle-timeout close happened only after a full idle period, and a
 //     timer firing after one always closes.
 // At the end the peer drains and shuts down its side: unless an error closed
@@ -84,6 +86,10 @@ class ConnectionHarness {
   bool peer_finished_sending_ = false;
   bool closed_seen_ = false;
   size_t taken_at_close_ = 0;
+  bool was_lingering_ = false;
+  bool linger_cut_ = false;  // The linger ended by timeout or abort.
+  Millis linger_since_ = 0;  // Lingering, and no input discarded, since then.
+  int reads_at_drain_ = -1;  // Read calls when draining began; -1 before.
   Millis now_ = 0;
   Millis last_activity_ = 0;
   size_t last_taken_ = 0;
@@ -100,7 +106,10 @@ void ConnectionHarness::Run(const uint8_t* data, size_t size) {
     read_buffer_.resize(setup_.read_buffer_size);
   }
   peer_finished_sending_ = closed_seen_ = false;
+  was_lingering_ = linger_cut_ = false;
   taken_at_close_ = 0;
+  linger_since_ = 0;
+  reads_at_drain_ = -1;
   now_ = last_activity_ = 0;
   last_taken_ = verified_ = 0;
   driver_ = std::make_unique<ConnectionDriver>(peer_.NewSocket(),
@@ -142,7 +151,10 @@ void ConnectionHarness::Apply(const Action& action) {
       if (driver_->interest().write) driver_->OnWritable(now_);
       break;
     case ActionKind::kTimePasses: TimePasses(action.amount); break;
-    case ActionKind::kOwnerAborts: driver_->Abort(); break;
+    case ActionKind::kOwnerAborts:
+      linger_cut_ |= driver_->lingering();
+      driver_->Abort();
+      break;
     case ActionKind::kOwnerDrains: driver_->Drain(now_); break;
   }
   NoteProgress();
@@ -167,7 +179,17 @@ void ConnectionHarness::PeerSends(size_t count) {
 void ConnectionHarness::TimePasses(Millis elapsed) {
   now_ += elapsed;
   const bool was_open = !driver_->connection().closed();
+  const bool was_lingering = driver_->lingering();
   driver_->OnTimer(now_);
+  if (was_lingering) {
+    const bool over = now_ - linger_since_ >= ConnectionDriver::kLingerTimeout;
+    FUZZ_CHECK(driver_->finished() == over,
+               "lingering %lld ms without input (limit %lld), yet %s",
+               static_cast<long long>(now_ - linger_since_),
+               static_cast<long long>(ConnectionDriver::kLingerTimeout),
+               driver_->finished() ? "closed" : "still lingering");
+    linger_cut_ |= over;
+  }
   const Millis timeout = setup_.options.idle_timeout;
   const bool idle_long_enough = timeout > 0 && now_ - last_activity_ >= timeout;
   if (was_open) {
@@ -180,11 +202,19 @@ void ConnectionHarness::TimePasses(Millis elapsed) {
 }
 
 // Activity as the harness sees it: bytes taken from the peer or echoed.
+// While lingering, the same is input discarded, which restarts the linger.
 void ConnectionHarness::NoteProgress() {
   const size_t moved = peer_.taken() + peer_.received().size();
-  if (moved != last_taken_) {
+  const bool moved_now = moved != last_taken_;
+  if (moved_now) {
     last_taken_ = moved;
     last_activity_ = now_;
+  }
+  if (driver_->lingering() && (!was_lingering_ || moved_now)) linger_since_ = now_;
+  was_lingering_ = driver_->lingering();
+  const EchoConnection& conn = driver_->connection();
+  if (conn.draining() && !conn.closed() && reads_at_drain_ < 0) {
+    reads_at_drain_ = peer_.read_calls();
   }
 }
 
@@ -235,9 +265,16 @@ void ConnectionHarness::CheckInvariants() {
     FUZZ_CHECK(peer_.shut_down(), "%s without sending FIN",
                CloseReasonName(conn.close_reason()));
   }
-  if (conn.draining() && !conn.closed()) {
-    FUZZ_CHECK(!conn.interest().read, "draining, yet wants to read");
+  if (reads_at_drain_ >= 0 && !driver_->lingering() && !driver_->finished()) {
+    FUZZ_CHECK(peer_.read_calls() == reads_at_drain_, "read while draining");
   }
+  const Millis expected_deadline =
+      driver_->finished() ? -1
+      : driver_->lingering() ? linger_since_ + ConnectionDriver::kLingerTimeout
+                             : conn.IdleDeadline();
+  FUZZ_CHECK(driver_->Deadline() == expected_deadline, "deadline %lld, expected %lld",
+             static_cast<long long>(driver_->Deadline()),
+             static_cast<long long>(expected_deadline));
 }
 
 // The peer now reads everything and shuts down its side. Unless an error
@@ -252,6 +289,7 @@ void ConnectionHarness::DrainAndCheckEcho() {
   for (size_t round = 0; round < max_rounds && !driver_->finished(); ++round) {
     driver_->OnReadable({read_buffer_.data(), setup_.read_buffer_size}, now_);
     driver_->OnWritable(now_);
+    NoteProgress();
     CheckInvariants();
   }
   FUZZ_CHECK(driver_->finished(), "connection never finished while draining");
@@ -262,23 +300,30 @@ void ConnectionHarness::DrainAndCheckEcho() {
     FUZZ_CHECK(peer_.unread() == 0 && peer_.received().size() == peer_.sent(),
                "peer sent %zu, got back %zu", peer_.sent(), peer_.received().size());
   }
-  // A drained connection reads no more, but echoes every byte it did read.
+  // A drained connection reads no more, but echoes every byte it did read,
+  // and closes only once input is exhausted (else the close is a reset),
+  // unless its linger was cut short (timeout, abort, or the peer's reset: a
+  // read error can only have ended the linger, since any earlier one would
+  // have closed the connection for another reason).
   if (reason == CloseReason::kDrained) {
     FUZZ_CHECK(peer_.received().size() == taken_at_close_,
                "drained: read %zu, got back %zu", taken_at_close_, peer_.received().size());
+    FUZZ_CHECK(linger_cut_ || peer_.read_errors() > 0 || peer_.unread() == 0,
+               "drained connection closed with %zu bytes unread: a reset", peer_.unread());
   }
   if (explain_) Explain(std::string("closed: ") + CloseReasonName(reason));
 }
 
 void ConnectionHarness::Explain(const std::string& what) {
   const EchoConnection& conn = driver_->connection();
-  const Interest next = conn.interest();
+  const Interest next = driver_->interest();
   std::fprintf(stderr, "t=%lldms %-44s | read %zu, echoed %zu, queued %zu, wants %s\n",
                static_cast<long long>(now_), what.c_str(), peer_.taken(),
                peer_.received().size(), conn.queued(),
                next.none() ? "nothing (closed)"
-                           : next.read && next.write ? "read+write"
-                                                     : next.read ? "read" : "write");
+               : driver_->lingering() ? "read (lingering: discarding until EOF)"
+               : next.read && next.write ? "read+write"
+               : next.read ? "read" : "write");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <utility>
@@ -22,9 +23,19 @@ int EventsFor(Interest interest) {
   return (interest.read ? ev::READ : 0) | (interest.write ? ev::WRITE : 0);
 }
 
-Millis LoopNow(ev::loop_ref loop) {
-  return static_cast<Millis>(loop.now() * 1000.0);
+// The core's clock. Monotonic, because the core requires that time never
+// goes back, and ev_now() follows the wall clock (a clock step would close
+// busy connections as idle, or keep idle ones open). ev_timer itself runs on
+// monotonic time, so deadlines and timers agree.
+Millis MonotonicNow() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
+
+// How long accepting pauses when refusing a client failed too (ENFILE, or no
+// reserve descriptor): the listener would otherwise stay readable and spin.
+constexpr double kAcceptBackoffSeconds = 0.1;
 
 UniqueFd OpenReserveFd() {
   return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
@@ -37,7 +48,7 @@ struct EchoServer::Client {
       : server(server),
         fd(fd.get()),
         driver(std::make_unique<PosixSocket>(std::move(fd)), options,
-               LoopNow(server->loop_)),
+               MonotonicNow()),
         watcher(server->loop_),
         idle_timer(server->loop_) {
     watcher.set<Client, &Client::OnReady>(this);
@@ -70,17 +81,20 @@ EchoServer::EchoServer(ev::loop_ref loop, UniqueFd listener,
       listener_(std::move(listener)),
       reserve_fd_(OpenReserveFd()),
       listener_watcher_(loop),
+      accept_backoff_(loop),
       reaper_(loop),
       read_buffer_(config.read_buffer_size > 0 ? config.read_buffer_size : 1) {
   listener_watcher_.set<EchoServer, &EchoServer::OnListenerReady>(this);
   if (listener_.valid()) listener_watcher_.start(listener_.get(), ev::READ);
   reaper_.set<EchoServer, &EchoServer::ReapRetired>(this);
+  accept_backoff_.set<EchoServer, &EchoServer::ResumeAccepting>(this);
 }
 
 EchoServer::~EchoServer() { Stop(); }
 
 void EchoServer::Stop() {
   listener_watcher_.stop();
+  accept_backoff_.stop();
   listener_.reset();
   reaper_.stop();
   for (auto& client : clients_) {
@@ -101,9 +115,10 @@ void EchoServer::Stop() {
 
 void EchoServer::Drain(std::function<void()> on_drained) {
   listener_watcher_.stop();
+  accept_backoff_.stop();
   listener_.reset();
   on_drained_ = std::move(on_drained);
-  const Millis now = LoopNow(loop_);
+  const Millis now = MonotonicNow();
   for (auto it = clients_.begin(); it != clients_.end();) {
     Client* client = (it++)->get();  // Rearm may retire (and unlink) it.
     Rearm(client, client->driver.Drain(now));
@@ -167,6 +182,21 @@ void EchoServer::RefuseOnePending() {
     Refuse(std::move(result.fd), "out of file descriptors");
   }
   reserve_fd_ = OpenReserveFd();
+  if (result.status == AcceptStatus::kOutOfDescriptors) {
+    // The reserve did not help (system-wide ENFILE, no memory, or no reserve
+    // descriptor): pause accepting briefly instead of spinning.
+    if (!refusing_) {
+      Log(LogLevel::kWarn, "cannot accept: %s; pausing accepts",
+          std::strerror(result.system_code));
+      refusing_ = true;
+    }
+    listener_watcher_.stop();
+    accept_backoff_.start(kAcceptBackoffSeconds, 0.0);
+  }
+}
+
+void EchoServer::ResumeAccepting(ev::timer& /*watcher*/, int /*revents*/) {
+  if (listener_.valid()) listener_watcher_.start(listener_.get(), ev::READ);
 }
 
 // Closes a client we will not serve. It sees the connection close at once
@@ -197,7 +227,7 @@ void EchoServer::Adopt(UniqueFd fd) {
 }
 
 void EchoServer::OnClientReady(Client* client, int revents) {
-  const Millis now = LoopNow(loop_);
+  const Millis now = MonotonicNow();
   Interest interest = client->driver.interest();
   if (revents & ev::READ) {
     interest = client->driver.OnReadable(
@@ -210,7 +240,7 @@ void EchoServer::OnClientReady(Client* client, int revents) {
 }
 
 void EchoServer::OnClientTimer(Client* client) {
-  const Millis now = LoopNow(loop_);
+  const Millis now = MonotonicNow();
   const Interest interest = client->driver.OnTimer(now);
   Rearm(client, interest);
 }
@@ -229,7 +259,7 @@ void EchoServer::Rearm(Client* client, Interest interest) {
   if (events != client->watcher.events) client->watcher.set(events);
   const Millis deadline = client->driver.Deadline();
   if (deadline >= 0 && (!client->idle_timer.is_active() || client->driver.lingering())) {
-    const Millis wait = std::max<Millis>(0, deadline - LoopNow(loop_));
+    const Millis wait = std::max<Millis>(0, deadline - MonotonicNow());
     client->idle_timer.start(wait / 1000.0, 0.0);
   }
 }
@@ -250,12 +280,14 @@ void EchoServer::Retire(Client* client) {
   clients_.erase(client->position);
   --stats_.open;
   reaper_.start();
-  NotifyIfDrained();
 }
 
+// Outside every client callback: destroys retired clients, then reports a
+// finished drain (whose handler may stop the server and destroy the rest).
 void EchoServer::ReapRetired(ev::prepare& /*watcher*/, int /*revents*/) {
   retired_.clear();
   reaper_.stop();
+  NotifyIfDrained();
 }
 
 }  // namespace echo

@@ -63,9 +63,10 @@ class EchoServer {
   void Stop();
 
   // Stops accepting; every connection stops reading, writes what it has
-  // queued and closes cleanly. `on_drained` runs (on the loop) once no
-  // connection is left, at once if there is none. Stop() still ends the
-  // drain early, dropping what is queued.
+  // queued and closes cleanly. `on_drained` runs once no connection is left:
+  // at once if there is none, otherwise from the loop, outside every client
+  // callback (so it may call Stop()). Stop() still ends the drain early,
+  // dropping what is queued.
   void Drain(std::function<void()> on_drained);
 
   EchoServerStats stats() const;
@@ -82,6 +83,7 @@ class EchoServer {
   void AcceptPending();
   void RefuseOnePending();
   void Refuse(UniqueFd fd, const char* why);
+  void ResumeAccepting(ev::timer& watcher, int revents);
   void OnClientReady(Client* client, int revents);
   void OnClientTimer(Client* client);
   void Rearm(Client* client, Interest interest);
@@ -96,6 +98,7 @@ class EchoServer {
   // and close a pending client instead of spinning on EMFILE.
   UniqueFd reserve_fd_;
   ev::io listener_watcher_;
+  ev::timer accept_backoff_;  // Restarts accepting after a failed refusal.
   ev::prepare reaper_;
   std::vector<uint8_t> read_buffer_;
   ClientList clients_;

@@ -39,7 +39,7 @@ void FakePeer::Reset() {
   idle_writes_ = IdleWrites::kAcceptAll;
   received_.clear();
   shut_down_ = closed_ = false;
-  calls_after_close_ = read_calls_ = write_calls_ = 0;
+  calls_after_close_ = read_calls_ = read_errors_ = write_calls_ = 0;
 }
 
 std::unique_ptr<Socket> FakePeer::NewSocket() {
@@ -96,6 +96,7 @@ RawIo FakePeer::NextRead(uint8_t* buffer, size_t capacity) {
       return {-1, EINTR};
     case Kind::kError:
       ++next_read_;
+      ++read_errors_;
       return {-1, step.error_code};
   }
   return {-1, EINVAL};
