@@ -91,7 +91,7 @@ def write_queue_seeds():
 
 def server_seeds():
     # watermarks index, clients-1, then (opcode, argument): opcode bits 0-2
-    # action (0-1 send, 2-3 read, 4 shut down, 5 reset, 6-7 loop turn),
+    # action (0-1 send, 2-3 read, 4 shut down, 5 reset, 6 loop turn, 7 drain),
     # bits 3+ the client.
     def op(action, client=0):
         return (client << 3) | action
@@ -102,6 +102,8 @@ def server_seeds():
         "reset_with_output_queued": [0, 1, op(0, 0), size_byte(4096), op(6),
                                      op(0, 1), size_byte(16), op(5, 0), op(6),
                                      op(6)],
+        "drain_with_output_queued": [1, 1, op(0, 0), size_byte(4096), op(6),
+                                     op(0, 1), size_byte(64), op(7), op(6), op(6)],
         "four_clients_interleaved": [2, 3] + sum(
             ([op(0, c), size_byte(512), op(6), op(2, c), size_byte(64)]
              for c in range(4)), []),
