@@ -32,19 +32,34 @@ void SetLogLevel(LogLevel level) { g_level = level; }
 
 bool LogEnabled(LogLevel level) { return level <= g_level; }
 
-void Log(LogLevel level, const char* format, ...) {
-  if (!LogEnabled(level)) return;
+namespace {
+
+void WriteLine(const char* prefix, const char* format, va_list args) {
   // One buffer and one write, so lines from a future second thread or a
   // child process never interleave mid-line.
   char line[1024];
-  int n = std::snprintf(line, sizeof(line), "echo_server: %s", Prefix(level));
-  va_list args;
-  va_start(args, format);
+  int n = std::snprintf(line, sizeof(line), "echo_server: %s", prefix);
   n += std::vsnprintf(line + n, sizeof(line) - n - 1, format, args);
-  va_end(args);
   if (n > static_cast<int>(sizeof(line)) - 2) n = sizeof(line) - 2;
   line[n] = '\n';
   std::fwrite(line, 1, n + 1, stderr);
+}
+
+}  // namespace
+
+void Log(LogLevel level, const char* format, ...) {
+  if (!LogEnabled(level)) return;
+  va_list args;
+  va_start(args, format);
+  WriteLine(Prefix(level), format, args);
+  va_end(args);
+}
+
+void LogAlways(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  WriteLine("", format, args);
+  va_end(args);
 }
 
 }  // namespace echo

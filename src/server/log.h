@@ -26,6 +26,10 @@ bool LogEnabled(LogLevel level);
 void Log(LogLevel level, const char* format, ...)
     __attribute__((format(printf, 2, 3)));
 
+// A line printed at every level: the startup line, which tools read to learn
+// the port when the server was started with --port 0.
+void LogAlways(const char* format, ...) __attribute__((format(printf, 1, 2)));
+
 }  // namespace echo
 
 #endif  // ECHO_LAB_SERVER_LOG_H_

@@ -1,5 +1,7 @@
 // main.cc: the echo_server program: flags, listener, signals, loop.
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -98,8 +100,23 @@ class Lifecycle {
   ev::timer drain_timer_;
 };
 
+// Raises the soft descriptor limit to the hard one: the default soft limit
+// (often 1024) is far below --max-connections, and each client needs one.
+void RaiseDescriptorLimit(size_t wanted) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+  if (limit.rlim_cur < wanted + 16) {
+    echo::Log(echo::LogLevel::kWarn,
+              "descriptor limit %llu is below --max-connections %zu; extra clients "
+              "will be refused", static_cast<unsigned long long>(limit.rlim_cur), wanted);
+  }
+}
+
 int Serve(const echo::ServerOptions& options) {
   echo::SetLogLevel(options.log_level);
+  RaiseDescriptorLimit(options.max_connections);
   const auto address = echo::SocketAddress::Parse(options.bind, options.port);
   // ParseServerFlags validated the address already.
   if (!address) return kExitUsage;
@@ -113,7 +130,7 @@ int Serve(const echo::ServerOptions& options) {
   echo::EchoServer server(loop, std::move(listen.fd), ConfigFrom(options));
   Lifecycle lifecycle(loop, &server, options.drain_timeout);
 
-  echo::Log(echo::LogLevel::kInfo, "listening on %s", listen.bound->ToString().c_str());
+  echo::LogAlways("listening on %s", listen.bound->ToString().c_str());
   loop.run(0);
   LogStats("final", server.stats());
   echo::Log(echo::LogLevel::kInfo, "stopped");

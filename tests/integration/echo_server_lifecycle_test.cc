@@ -116,6 +116,19 @@ TEST_F(EchoServerLifecycleTest, SigtermWithOutputQueuedDeliversEveryByteReadThen
             std::string::npos) << err;
 }
 
+TEST_F(EchoServerLifecycleTest, QuietLogLevelStillPrintsTheStartupLineOnly) {
+  ASSERT_NO_FATAL_FAILURE(Start({"--log-level", "error"}));  // Start() reads it.
+  UniqueFd fd;
+  ASSERT_TRUE(Connect("127.0.0.1", port_, DeadlineIn(kIoTimeout), &fd));
+  ASSERT_TRUE(SendAll(fd.get(), "quiet", DeadlineIn(kIoTimeout)));
+  EXPECT_EQ(ReadUpTo(fd.get(), 5, DeadlineIn(kIoTimeout)).bytes, "quiet");
+  fd.reset();
+  ASSERT_TRUE(server_->Signal(SIGTERM));
+  ASSERT_TRUE(ExitedWithCode(server_->WaitForExit(DeadlineIn(kIoTimeout)), 0));
+  ASSERT_TRUE(server_->ReadToEof(DeadlineIn(kIoTimeout)));
+  EXPECT_EQ(server_->unread_stderr(), "");
+}
+
 TEST_F(EchoServerLifecycleTest, DrainTimeoutClosesClientsThatNeverRead) {
   ASSERT_NO_FATAL_FAILURE(Start({"--drain-timeout", "0.5"}));
   UniqueFd fd;

@@ -1,0 +1,131 @@
+// echo_load must fail when the server does: against in-test servers that
+// flip a byte or close early, a port where nothing listens, and bad flags,
+// it must exit non-zero and say what went wrong. (A verifier that cannot
+// fail proves nothing.)
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "src/posix/unique_fd.h"
+#include "tools/load/testing/faulty_echo_server.h"
+#include "tools/load/testing/json_value.h"
+#include "tools/load/testing/subprocess.h"
+
+namespace echo {
+namespace load {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Fault;
+using testing::FaultyEchoServer;
+using testing::JsonValue;
+using testing::RunResult;
+
+constexpr auto kRunTimeout = 60s;
+
+RunResult RunEchoLoad(std::vector<std::string> args) {
+  return testing::RunToExit(testing::RunfilesPath("tools/load/echo_load"), args, kRunTimeout);
+}
+
+// The report of a run expected to find errors: exit 1, errors > 0, and the
+// first error sample, which must contain `expected_text`.
+void ExpectErrors(const RunResult& run, const std::string& expected_text) {
+  const std::string context =
+      run.status + "\nstdout: " + run.out + "\nstderr: " + run.err;
+  ASSERT_TRUE(run.started) << context;
+  EXPECT_EQ(run.exit_code, 1) << context;
+  std::string error;
+  const auto report = testing::ParseJson(run.out, &error);
+  ASSERT_TRUE(report.has_value()) << error << "\n" << context;
+  const JsonValue* errors = report->Find("errors");
+  ASSERT_NE(errors, nullptr) << context;
+  EXPECT_GT(errors->number, 0) << context;
+  const JsonValue* samples = report->Find("error_samples");
+  ASSERT_NE(samples, nullptr) << context;
+  ASSERT_FALSE(samples->items.empty()) << context;
+  EXPECT_NE(samples->items[0].string.find(expected_text), std::string::npos)
+      << "first error: " << samples->items[0].string << "\n" << context;
+}
+
+std::vector<std::string> Args(uint16_t port, const std::string& mode,
+                              std::vector<std::string> more) {
+  std::vector<std::string> args = {"--port", std::to_string(port), "--mode", mode, "--json",
+                                   "--timeout", "5"};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+TEST(EchoLoadFailureTest, FlippedByteIsCaughtAtItsOffset) {
+  FaultyEchoServer server(Fault::kFlipByte, 1000);
+  ASSERT_EQ(server.error(), "");
+  ExpectErrors(RunEchoLoad(Args(server.port(), "integrity", {"--connections", "2", "--bytes", "64k"})),
+               "wrong byte at stream offset 1000");
+}
+
+TEST(EchoLoadFailureTest, FlippedByteFailsBulkToo) {
+  FaultyEchoServer server(Fault::kFlipByte, 5000);
+  ASSERT_EQ(server.error(), "");
+  ExpectErrors(RunEchoLoad(Args(server.port(), "bulk",
+                                {"--connections", "1", "--message-size", "1k",
+                                 "--in-flight", "2", "--duration", "0.5"})),
+               "wrong byte at stream offset 5000");
+}
+
+TEST(EchoLoadFailureTest, EarlyCloseIsAnUnexpectedEof) {
+  FaultyEchoServer server(Fault::kCloseEarly, 3000);
+  ASSERT_EQ(server.error(), "");
+  ExpectErrors(RunEchoLoad(Args(server.port(), "half-close", {"--connections", "2", "--bytes", "10000"})),
+               "3000 B echoed): unexpected EOF");
+}
+
+TEST(EchoLoadFailureTest, EarlyCloseFailsPingPong) {
+  FaultyEchoServer server(Fault::kCloseEarly, 640);
+  ASSERT_EQ(server.error(), "");
+  ExpectErrors(RunEchoLoad(Args(server.port(), "ping-pong",
+                                {"--message-size", "64", "--duration", "0.5"})),
+               "unexpected EOF");
+}
+
+TEST(EchoLoadFailureTest, RefusedConnectIsAnError) {
+  // A socket bound but not listening: connecting to its port is refused,
+  // and no other test or process can take the port while it is held.
+  UniqueFd bound(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  ASSERT_TRUE(bound.valid());
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(::bind(bound.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(::getsockname(bound.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const uint16_t port = ntohs(address.sin_port);
+  ExpectErrors(RunEchoLoad(Args(port, "bulk", {"--connections", "3", "--duration", "0.2"})),
+               "connect to 127.0.0.1:" + std::to_string(port) + ": Connection refused");
+}
+
+TEST(EchoLoadFailureTest, BadFlagIsOneLineAndUsageWithExit2) {
+  const RunResult run = RunEchoLoad({"--mode", "bulk", "--port", "http"});
+  EXPECT_EQ(run.exit_code, 2) << run.status;
+  EXPECT_EQ(run.out, "");
+  const std::string first_line = run.err.substr(0, run.err.find('\n'));
+  EXPECT_EQ(first_line, "echo_load: --port: 'http' is not a port number (1-65535)");
+  EXPECT_EQ(run.err.find("usage: echo_load [--port N]"), first_line.size() + 1) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 2) << run.err;
+}
+
+TEST(EchoLoadFailureTest, HelpGoesToStdoutWithExit0) {
+  const RunResult run = RunEchoLoad({"--help"});
+  EXPECT_EQ(run.exit_code, 0) << run.status;
+  EXPECT_EQ(run.out.rfind("usage: echo_load", 0), 0u) << run.out;
+  EXPECT_EQ(run.err, "");
+}
+
+}  // namespace
+}  // namespace load
+}  // namespace echo

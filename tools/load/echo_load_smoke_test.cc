@@ -1,0 +1,173 @@
+// Smoke test of echo_load against the real echo_server binary: each mode
+// runs for about a second with small sizes and must finish with exit 0 and
+// a JSON report saying 0 errors, plus what that mode must have shown (the
+// echo of every byte, EOF after a half-close, backpressure on slow readers,
+// resets in churn, every idle connection alive).
+//
+// Loopback only, port 0 only: the server picks its port and prints it.
+
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tools/load/testing/json_value.h"
+#include "tools/load/testing/subprocess.h"
+
+namespace echo {
+namespace load {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::BackgroundServer;
+using testing::JsonValue;
+using testing::RunResult;
+
+// Generous bounds that only a broken program reaches (sanitizer builds
+// start and run several times slower).
+constexpr auto kStartTimeout = 20s;
+constexpr auto kRunTimeout = 60s;
+
+class EchoLoadSmokeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(BackgroundServer::Start(testing::RunfilesPath("src/server/echo_server"), {},
+                                        kStartTimeout, &server_));
+  }
+
+  // Runs echo_load --json against the server with `args`; expects exit 0,
+  // a well-formed report of `mode` with 0 errors, and returns it.
+  JsonValue RunClean(const std::string& mode, std::vector<std::string> args) {
+    args.insert(args.end(), {"--port", std::to_string(server_->port()), "--mode", mode,
+                             "--json", "--timeout", "10"});
+    const RunResult run = testing::RunToExit(testing::RunfilesPath("tools/load/echo_load"),
+                                             args, kRunTimeout);
+    const std::string context = "echo_load " + mode + ": " + run.status + "\nstdout: " +
+                                run.out + "\nstderr: " + run.err +
+                                "\nserver stderr: " + server_->Stderr();
+    EXPECT_TRUE(run.started) << context;
+    EXPECT_EQ(run.exit_code, 0) << context;
+    std::string error;
+    const auto report = testing::ParseJson(run.out, &error);
+    EXPECT_TRUE(report.has_value()) << error << "\n" << context;
+    if (!report) return JsonValue{};
+    EXPECT_EQ(Text(*report, "mode"), mode);
+    EXPECT_EQ(Number(*report, "errors"), 0) << context;
+    EXPECT_TRUE(server_->Running()) << context;
+    return *report;
+  }
+
+  static double Number(const JsonValue& object, const std::string& key) {
+    const JsonValue* v = object.Find(key);
+    EXPECT_TRUE(v != nullptr && v->type == JsonValue::Type::kNumber) << key;
+    return v != nullptr ? v->number : -1;
+  }
+
+  static std::string Text(const JsonValue& object, const std::string& key) {
+    const JsonValue* v = object.Find(key);
+    EXPECT_TRUE(v != nullptr && v->type == JsonValue::Type::kString) << key;
+    return v != nullptr ? v->string : "";
+  }
+
+  std::unique_ptr<BackgroundServer> server_;
+};
+
+TEST_F(EchoLoadSmokeTest, BulkEchoesEveryMessage) {
+  const JsonValue r = RunClean("bulk", {"--connections", "4", "--message-size", "1k",
+                                        "--in-flight", "4", "--duration", "1"});
+  EXPECT_GT(Number(r, "messages"), 0);
+  EXPECT_GT(Number(r, "mb_per_s"), 0);
+  EXPECT_GT(Number(r, "msgs_per_s"), 0);
+  // The wind-down waits for every echo, so nothing sent is left unverified.
+  EXPECT_EQ(Number(r, "bytes_verified"), Number(r, "bytes_sent"));
+  EXPECT_GE(Number(r, "seconds"), 1.0);
+}
+
+TEST_F(EchoLoadSmokeTest, PingPongReportsOrderedLatencies) {
+  const JsonValue r =
+      RunClean("ping-pong", {"--connections", "2", "--message-size", "64", "--duration", "1"});
+  const JsonValue* latency = r.Find("latency_us");
+  ASSERT_NE(latency, nullptr);
+  // One sample per echo: those of the measured phase, plus at most one per
+  // connection that completes during the wind-down.
+  EXPECT_GE(Number(*latency, "samples"), Number(r, "messages"));
+  EXPECT_LE(Number(*latency, "samples"), Number(r, "messages") + 2);
+  EXPECT_GT(Number(r, "messages"), 0);
+  EXPECT_GT(Number(*latency, "p50"), 0);
+  EXPECT_LE(Number(*latency, "p50"), Number(*latency, "p90"));
+  EXPECT_LE(Number(*latency, "p90"), Number(*latency, "p99"));
+  EXPECT_LE(Number(*latency, "p99"), Number(*latency, "max"));
+  EXPECT_EQ(Number(r, "bytes_verified"), Number(r, "bytes_sent"));
+}
+
+TEST_F(EchoLoadSmokeTest, IntegrityGetsEveryByteBack) {
+  const JsonValue r = RunClean("integrity", {"--connections", "4", "--bytes", "2m"});
+  EXPECT_EQ(Number(r, "bytes_sent"), 4.0 * (2 << 20));
+  EXPECT_EQ(Number(r, "bytes_verified"), 4.0 * (2 << 20));
+}
+
+TEST_F(EchoLoadSmokeTest, HalfCloseGetsEveryByteThenEof) {
+  const JsonValue r = RunClean("half-close", {"--connections", "4", "--bytes", "1m"});
+  EXPECT_EQ(Number(r, "bytes_verified"), 4.0 * (1 << 20));
+  EXPECT_EQ(Number(r, "eof_after_full_echo"), 4);
+}
+
+TEST_F(EchoLoadSmokeTest, SlowReadersAreHeldBackThenReadBackCompletely) {
+  // 64 MiB is far more than the server's queue (64 KiB) and the kernel's
+  // socket buffers hold, so a bounded server must stall every connection.
+  const JsonValue r = RunClean("slow-readers", {"--connections", "3", "--bytes", "64m",
+                                                "--duration", "1"});
+  EXPECT_EQ(Number(r, "stalled"), 3);
+  const JsonValue* accepted = r.Find("accepted_per_connection");
+  ASSERT_NE(accepted, nullptr);
+  EXPECT_GT(Number(*accepted, "min"), 0);
+  EXPECT_LT(Number(*accepted, "max"), 64.0 * (1 << 20));
+  // Once the clients read, the server drains: every accepted byte returns.
+  EXPECT_EQ(Number(r, "fully_read_back"), 3);
+  EXPECT_EQ(Number(r, "bytes_verified"), Number(r, "bytes_sent"));
+}
+
+TEST_F(EchoLoadSmokeTest, ChurnResetsHalfAndVerifiesHalf) {
+  const JsonValue r = RunClean("churn", {"--connections", "8", "--message-size", "512",
+                                         "--duration", "1"});
+  const double opened = Number(r, "opened");
+  const double resets = Number(r, "closed_by_rst");
+  const double verified = Number(r, "verified_connections");
+  EXPECT_GT(resets, 0);
+  EXPECT_GT(verified, 0);
+  // Every connection opened was either reset or verified (no errors).
+  EXPECT_EQ(opened, resets + verified);
+  // Alternating streams: the halves differ by at most one per slot.
+  EXPECT_LE(std::abs(resets - verified), 8);
+  EXPECT_TRUE(server_->Running());
+}
+
+TEST_F(EchoLoadSmokeTest, IdleConnectionsStayOpenAndAlive) {
+  const JsonValue r = RunClean("idle", {"--connections", "200", "--message-size", "16",
+                                        "--duration", "1"});
+  EXPECT_EQ(Number(r, "open_at_end"), 200);
+  EXPECT_EQ(Number(r, "alive"), 200);
+  EXPECT_GE(Number(r, "fd_limit"), 200);
+}
+
+TEST_F(EchoLoadSmokeTest, HumanSummaryIsOneLineOnStdout) {
+  const RunResult run = testing::RunToExit(
+      testing::RunfilesPath("tools/load/echo_load"),
+      {"--port", std::to_string(server_->port()), "--mode", "bulk", "--connections", "2",
+       "--message-size", "512", "--in-flight", "2", "--duration", "0.5"},
+      kRunTimeout);
+  EXPECT_EQ(run.exit_code, 0) << run.status << " " << run.err;
+  const std::string prefix = "echo_load bulk: 2 conns, 512 B x 2 in flight, 0.";
+  EXPECT_EQ(run.out.rfind(prefix, 0), 0u) << run.out;
+  EXPECT_NE(run.out.find(" MB/s, "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find(" msgs/s, 0 errors\n"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find('\n'), run.out.size() - 1) << run.out;
+  // Not a terminal: no progress line.
+  EXPECT_EQ(run.err, "");
+}
+
+}  // namespace
+}  // namespace load
+}  // namespace echo

@@ -1,0 +1,360 @@
+#include "tools/load/flags.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cstring>
+#include <limits>
+
+namespace echo {
+namespace load {
+namespace {
+
+constexpr uint64_t kMaxConnections = 100'000;
+constexpr uint64_t kMaxMessageSize = uint64_t{64} << 20;
+constexpr uint64_t kMaxInFlight = 1024;
+constexpr uint64_t kMaxBytesPerConnection = uint64_t{1} << 40;
+constexpr int64_t kMaxDurationMs = 24 * 3600 * 1000LL;
+constexpr int64_t kMaxTimeoutMs = 3600 * 1000LL;
+
+struct ModeEntry {
+  Mode mode;
+  const char* name;
+};
+
+constexpr ModeEntry kModes[] = {
+    {Mode::kBulk, "bulk"},
+    {Mode::kPingPong, "ping-pong"},
+    {Mode::kIntegrity, "integrity"},
+    {Mode::kHalfClose, "half-close"},
+    {Mode::kSlowReaders, "slow-readers"},
+    {Mode::kChurn, "churn"},
+    {Mode::kIdle, "idle"},
+};
+
+// `text` as it may appear inside a one-line message: control characters and
+// non-ASCII bytes become \xNN and long values are cut, so no argument can
+// break the message across lines (the server's flags do the same).
+std::string Quoted(const std::string& text) {
+  constexpr size_t kMaxShown = 64;
+  static const char kHex[] = "0123456789abcdef";
+  std::string out = "'";
+  for (size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+    }
+  }
+  if (text.size() > kMaxShown) out += "...";
+  return out + "'";
+}
+
+// Decimal digits only, at most `max`: no sign, no spaces, no leading zeros
+// beyond a single "0". Overflow-safe for the whole uint64_t range.
+bool ParseUnsigned(const std::string& text, uint64_t max, uint64_t* value) {
+  if (text.empty() || text.size() > 20 || (text.size() > 1 && text[0] == '0')) {
+    return false;
+  }
+  uint64_t v = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return false;
+    const auto digit = static_cast<uint64_t>(c - '0');
+    if (v > (std::numeric_limits<uint64_t>::max() - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  if (v > max) return false;
+  *value = v;
+  return true;
+}
+
+// "65536", "64k", "1m", "2g" (binary units: k = 1024), from 1 to `max`.
+bool ParseByteSize(const std::string& text, uint64_t max, uint64_t* bytes) {
+  uint64_t unit = 1;
+  std::string digits = text;
+  const char last = digits.empty() ? '\0' : digits.back();
+  if (last == 'k' || last == 'K') unit = uint64_t{1} << 10;
+  if (last == 'm' || last == 'M') unit = uint64_t{1} << 20;
+  if (last == 'g' || last == 'G') unit = uint64_t{1} << 30;
+  if (unit != 1) digits.pop_back();
+  uint64_t n = 0;
+  if (!ParseUnsigned(digits, max / unit, &n) || n == 0) return false;
+  *bytes = n * unit;
+  return true;
+}
+
+// "10", "0.25": seconds with at most three decimals, as milliseconds, from
+// 1 ms to `max_ms`.
+bool ParsePositiveSeconds(const std::string& text, int64_t max_ms, int64_t* ms) {
+  const size_t dot = text.find('.');
+  const std::string whole = text.substr(0, dot);
+  std::string fraction = dot == std::string::npos ? "" : text.substr(dot + 1);
+  if (dot != std::string::npos && (fraction.empty() || fraction.size() > 3)) return false;
+  for (const char c : fraction) {
+    if (c < '0' || c > '9') return false;
+  }
+  uint64_t seconds = 0;
+  if (!ParseUnsigned(whole, static_cast<uint64_t>(max_ms / 1000), &seconds)) return false;
+  fraction.resize(3, '0');
+  const int64_t value = static_cast<int64_t>(seconds) * 1000 + std::stoi(fraction);
+  if (value <= 0 || value > max_ms) return false;
+  *ms = value;
+  return true;
+}
+
+// 127.0.0.0/8 or ::1. The tool opens thousands of connections and resets
+// them on purpose: it is meant for servers on this machine only.
+bool IsLoopbackLiteral(const std::string& host) {
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    return std::memcmp(&v6, &in6addr_loopback, sizeof(v6)) == 0;
+  }
+  return false;
+}
+
+using Apply = std::string (*)(const std::string& value, LoadOptions* options);
+
+struct FlagSpec {
+  const char* name;
+  const char* value_name;  // nullptr: a switch that takes no value.
+  const char* help;
+  Apply apply;
+};
+
+const FlagSpec kFlags[] = {
+    {"--port", "N", "the server's TCP port (required)",
+     [](const std::string& v, LoadOptions* o) -> std::string {
+       uint64_t port = 0;
+       if (!ParseUnsigned(v, 65535, &port) || port == 0) {
+         return "--port: " + Quoted(v) + " is not a port number (1-65535)";
+       }
+       o->port = static_cast<uint16_t>(port);
+       return "";
+     }},
+    {"--host", "ADDR", "the server's loopback address: 127.0.0.1 (default) or ::1",
+     [](const std::string& v, LoadOptions* o) -> std::string {
+       if (!IsLoopbackLiteral(v)) {
+         return "--host: " + Quoted(v) +
+                " is not a numeric loopback address (127.0.0.1, ::1)";
+       }
+       o->host = v;
+       return "";
+     }},
+    {"--mode", "MODE",
+     "bulk, ping-pong, integrity, half-close, slow-readers,\n"
+     "churn or idle (required; see MODES)",
+     [](const std::string& v, LoadOptions* o) -> std::string {
+       const auto mode = ParseModeName(v);
+       if (!mode) {
+         return "--mode: " + Quoted(v) +
+                " is not one of bulk, ping-pong, integrity, half-close, "
+                "slow-readers, churn, idle";
+       }
+       o->mode = *mode;
+       return "";
+     }},
+    {"--connections", "N", "concurrent connections, 1 to 100000 (default 1)",
+     [](const std::string& v, LoadOptions* o) -> std::string {
+       uint64_t n = 0;
+       if (!ParseUnsigned(v, kMaxConnections, &n) || n == 0) {
+         return "--connections: " + Quoted(v) + " is not a count (1 to 100000)";
+       }
+       o->connections = static_cast<uint32_t>(n);
+       return "";
+     }},
+    {"--message-size", "BYTES",
+     "bytes per message; k, m suffixes (default 4096)",
+     [](const std::string& v, LoadOptions* o) -> std::string {
+       if (!ParseByteSize(v, kMaxMessageSize, &o->message_size)) {
+         return "--message-size: " + Quoted(v) +
+                " is not a size (1 to 64m, e.g. 4096, 4k)";
+       }
+       return "";
+     }},
+    {"--in-flight", "K", "bulk: messages pipelined per connection (default 1)",
+     [](const std::string& v, LoadOptions* o) -> std::string {
+       uint64_t n = 0;
+       if (!ParseUnsigned(v, kMaxInFlight, &n) || n == 0) {
+         return "--in-flight: " + Quoted(v) + " is not a count (1 to 1024)";
+       }
+       o->in_flight = static_cast<uint32_t>(n);
+       return "";
+     }},
+    {"--duration", "SECONDS", "length of the timed modes (default 10)",
+     [](const std::string& v, LoadOptions* o) -> std::string {
+       if (!ParsePositiveSeconds(v, kMaxDurationMs, &o->duration_ms)) {
+         return "--duration: " + Quoted(v) +
+                " is not a number of seconds (0.001 to 86400, at most 3 decimals)";
+       }
+       return "";
+     }},
+    {"--bytes", "BYTES",
+     "per connection in integrity, half-close and\n"
+     "slow-readers; k, m, g suffixes (default 1m)",
+     [](const std::string& v, LoadOptions* o) -> std::string {
+       if (!ParseByteSize(v, kMaxBytesPerConnection, &o->bytes_per_connection)) {
+         return "--bytes: " + Quoted(v) + " is not a size (1 to 1024g, e.g. 1000000, 64m)";
+       }
+       return "";
+     }},
+    {"--seed", "S", "seed of the data pattern and random sizes (default 1)",
+     [](const std::string& v, LoadOptions* o) -> std::string {
+       if (!ParseUnsigned(v, std::numeric_limits<uint64_t>::max(), &o->seed)) {
+         return "--seed: " + Quoted(v) + " is not a number (0 to 18446744073709551615)";
+       }
+       return "";
+     }},
+    {"--timeout", "SECONDS",
+     "longest wait for a connect or for progress\n"
+     "before it is an error; also the time for the\n"
+     "final read-back or echo of slow-readers and\n"
+     "idle (default 5)",
+     [](const std::string& v, LoadOptions* o) -> std::string {
+       if (!ParsePositiveSeconds(v, kMaxTimeoutMs, &o->timeout_ms)) {
+         return "--timeout: " + Quoted(v) +
+                " is not a number of seconds (0.001 to 3600, at most 3 decimals)";
+       }
+       return "";
+     }},
+    {"--json", nullptr, "print the summary as one JSON object",
+     [](const std::string& /*v*/, LoadOptions* o) -> std::string {
+       o->json = true;
+       return "";
+     }},
+};
+
+const FlagSpec* FindFlag(const std::string& name) {
+  for (const FlagSpec& flag : kFlags) {
+    if (name == flag.name) return &flag;
+  }
+  return nullptr;
+}
+
+LoadFlagsResult UsageError(std::string error) {
+  LoadFlagsResult result;
+  result.action = LoadFlagsResult::Action::kUsageError;
+  result.error = std::move(error);
+  return result;
+}
+
+}  // namespace
+
+const char* ModeName(Mode mode) {
+  for (const ModeEntry& entry : kModes) {
+    if (entry.mode == mode) return entry.name;
+  }
+  return "?";
+}
+
+std::optional<Mode> ParseModeName(const std::string& name) {
+  for (const ModeEntry& entry : kModes) {
+    if (name == entry.name) return entry.mode;
+  }
+  return std::nullopt;
+}
+
+LoadFlagsResult ParseLoadFlags(const std::vector<std::string>& args) {
+  LoadFlagsResult result;
+  bool have_port = false;
+  bool have_mode = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      result.action = LoadFlagsResult::Action::kHelp;
+      return result;
+    }
+    const size_t equals = arg.find('=');
+    const std::string name = arg.substr(0, equals);
+    const FlagSpec* flag = FindFlag(name);
+    if (flag == nullptr) {
+      if (arg.rfind("-", 0) == 0) return UsageError("unknown flag " + Quoted(name));
+      return UsageError("unexpected argument " + Quoted(arg));
+    }
+    std::string value;
+    if (flag->value_name == nullptr) {
+      if (equals != std::string::npos) return UsageError(name + " takes no value");
+    } else if (equals != std::string::npos) {
+      value = arg.substr(equals + 1);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return UsageError(name + " needs a value");
+    }
+    std::string error = flag->apply(value, &result.options);
+    if (!error.empty()) return UsageError(std::move(error));
+    have_port = have_port || name == "--port";
+    have_mode = have_mode || name == "--mode";
+  }
+  if (!have_port) return UsageError("--port is required");
+  if (!have_mode) return UsageError("--mode is required");
+  return result;
+}
+
+std::string LoadUsageLine() {
+  std::string line = "usage: echo_load";
+  for (const FlagSpec& flag : kFlags) {
+    line += std::string(" [") + flag.name;
+    if (flag.value_name != nullptr) line += std::string(" ") + flag.value_name;
+    line += "]";
+  }
+  return line + " [--help]";
+}
+
+std::string LoadHelpText() {
+  std::string text =
+      LoadUsageLine() +
+      "\n\nDrives an echo server on this machine, checks every byte that comes back\n"
+      "against what was sent, and reports. Single-threaded and non-blocking.\n\n";
+  constexpr size_t kColumn = 28;
+  const std::string indent(kColumn, ' ');
+  for (const FlagSpec& flag : kFlags) {
+    std::string left = std::string("  ") + flag.name;
+    if (flag.value_name != nullptr) left += std::string(" ") + flag.value_name;
+    left.resize(kColumn, ' ');
+    std::string help = flag.help;
+    for (size_t at = 0; (at = help.find('\n', at)) != std::string::npos; at += kColumn + 1) {
+      help.insert(at + 1, indent);
+    }
+    text += left + help + "\n";
+  }
+  text +=
+      "  --help                    print this help and exit\n"
+      "\n"
+      "MODES (connections are opened first; the clock starts once they are up)\n"
+      "  bulk          each connection keeps --in-flight messages of --message-size\n"
+      "                bytes in flight for --duration; reports echoed MB/s and msgs/s\n"
+      "  ping-pong     each connection sends one message, waits for its whole echo,\n"
+      "                repeats for --duration; reports latency percentiles (us)\n"
+      "  integrity     each connection sends --bytes in random-sized writes while\n"
+      "                reading in random-sized reads; every byte must come back\n"
+      "  half-close    each connection sends --bytes then shuts down its sending\n"
+      "                side; it must get every byte back, then EOF\n"
+      "  slow-readers  each connection sends up to --bytes and reads nothing for\n"
+      "                --duration (backpressure stalls it); then reads back what it\n"
+      "                can within --timeout, verifies it as a prefix, and resets\n"
+      "  churn         for --duration, keeps opening connections (up to\n"
+      "                --connections at once) that send one message; half reset\n"
+      "                right after sending, half read the echo and close cleanly\n"
+      "  idle          holds --connections open without traffic for --duration;\n"
+      "                none may be closed; then one message on each must echo\n"
+      "\n"
+      "Every byte of a connection's stream is a function of (seed, connection,\n"
+      "offset), so replies are verified without keeping a copy. A wrong byte, an\n"
+      "unexpected EOF or reset, a failed connect, or no progress for --timeout is\n"
+      "an error. MB = 10^6 bytes; bulk counts echoed (verified) bytes.\n"
+      "\n"
+      "Output: a progress line on stderr each second when it is a terminal; a\n"
+      "one-line summary on stdout at the end (--json: one JSON object instead).\n"
+      "Exit status: 0 without errors, 1 with errors, 2 for a usage error.\n";
+  return text;
+}
+
+}  // namespace load
+}  // namespace echo
