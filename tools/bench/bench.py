@@ -5,7 +5,8 @@ Both servers run the same scenarios in one run, driven by the same client
 (echo_load), the server pinned to one core and the client to the other:
 
   bulk         16 connections, 4 KiB messages, 4 in flight: MB/s echoed
-  ping-pong    1 connection, 64-byte messages: p50/p99 latency, msgs/s
+  ping-pong    1 connection, 64-byte messages: p50/p99 latency, msgs/s; the
+               servers alternate over several rounds, the median counts
   idle         10,000 connections held open: server RSS growth
   slow readers 200 connections each pushing 4 MB and never reading: peak
                server RSS, and whether a new client is answered meanwhile
@@ -83,17 +84,43 @@ def sample_peak_rss(server, stop, peak):
 
 
 def measure_idle(server, load_binary, connections, seconds):
-    """RSS growth while `connections` idle clients are held open."""
+    """RSS growth while `connections` idle clients are held open: sampled late
+    in the hold (all connections are up), before the final liveness probe."""
     before = server.rss_kib()
-    peak = [before]
-    stop = threading.Event()
-    sampler = threading.Thread(target=sample_peak_rss, args=(server, stop, peak))
-    sampler.start()
-    report = load(load_binary, server.port, "idle", connections=connections,
-                  duration=seconds, message_size=16, timeout=30)
-    stop.set()
-    sampler.join()
-    return {"rss_growth_mib": (peak[0] - before) / 1024.0, "client": report}
+    held = {}
+    client = threading.Thread(target=lambda: held.update(report=load(
+        load_binary, server.port, "idle", connections=connections, duration=seconds,
+        message_size=16, timeout=30)))
+    client.start()
+    time.sleep(seconds - 1.0)
+    during = server.rss_kib()
+    client.join()
+    return {"rss_growth_mib": (during - before) / 1024.0, "client": held["report"]}
+
+
+def median(values):
+    values = sorted(values)
+    return values[len(values) // 2]
+
+
+def ping_pong_rounds(servers, load_binary, rounds, seconds):
+    """Ping-pong latency, alternating between the servers round by round so
+    that drift on the machine hits both alike; the median round counts."""
+    samples = {name: [] for name in servers}
+    for _ in range(rounds):
+        for name, server in servers.items():
+            samples[name].append(load(load_binary, server.port, "ping-pong", connections=1,
+                                      message_size=64, duration=seconds))
+    figures = {}
+    for name, reports in samples.items():
+        figures[name] = {
+            "ping_pong_p50_us": median([r["latency_us"]["p50"] for r in reports]),
+            "ping_pong_p99_us": median([r["latency_us"]["p99"] for r in reports]),
+            "ping_pong_msgs_per_s": median([r["msgs_per_s"] for r in reports]),
+            "errors": sum(r["errors"] for r in reports),
+            "rounds": reports,
+        }
+    return figures
 
 
 def measure_slow_readers(server, load_binary, connections, bytes_each, seconds):
@@ -118,30 +145,20 @@ def measure_slow_readers(server, load_binary, connections, bytes_each, seconds):
             "client": result.get("slow"), "probe": probe}
 
 
-def run_server(name, command, args):
+def run_server(name, server, args):
+    """Bulk, idle and slow readers on one server (the other one idle)."""
     print("bench: %s" % name, file=sys.stderr)
     figures = {}
-    server = Server(command)
-    try:
-        bulk = load(args.load, server.port, "bulk", connections=16, message_size=4096,
-                    in_flight=4, duration=args.duration)
-        ping = load(args.load, server.port, "ping-pong", connections=1, message_size=64,
-                    duration=args.duration)
-        figures["bulk_mb_per_s"] = bulk["mb_per_s"]
-        figures["ping_pong_p50_us"] = ping["latency_us"]["p50"]
-        figures["ping_pong_p99_us"] = ping["latency_us"]["p99"]
-        figures["ping_pong_msgs_per_s"] = ping["msgs_per_s"]
-        idle = measure_idle(server, args.load, args.idle_connections, 5)
-        figures["idle_rss_growth_mib"] = idle["rss_growth_mib"]
-        slow = measure_slow_readers(server, args.load, args.slow_readers,
-                                    args.slow_bytes, 6)
-        figures["slow_readers_peak_rss_mib"] = slow["peak_rss_mib"]
-        figures["answered_during_slow_readers"] = slow["answered_meanwhile"]
-        errors = sum(r["errors"] for r in (bulk, ping, idle["client"]))
-        figures["client_errors"] = errors
-        figures["raw"] = {"bulk": bulk, "ping_pong": ping, "idle": idle, "slow_readers": slow}
-    finally:
-        server.stop()
+    bulk = load(args.load, server.port, "bulk", connections=16, message_size=4096,
+                in_flight=4, duration=args.duration)
+    figures["bulk_mb_per_s"] = bulk["mb_per_s"]
+    idle = measure_idle(server, args.load, args.idle_connections, 6)
+    figures["idle_rss_growth_mib"] = idle["rss_growth_mib"]
+    slow = measure_slow_readers(server, args.load, args.slow_readers, args.slow_bytes, 6)
+    figures["slow_readers_peak_rss_mib"] = slow["peak_rss_mib"]
+    figures["answered_during_slow_readers"] = slow["answered_meanwhile"]
+    figures["client_errors"] = bulk["errors"] + idle["client"]["errors"]
+    figures["raw"] = {"bulk": bulk, "idle": idle, "slow_readers": slow}
     return figures
 
 
@@ -174,15 +191,31 @@ def main(argv):
     parser.add_argument("--ours", required=True)
     parser.add_argument("--reference", required=True)
     parser.add_argument("--load", required=True)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per timed run")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of bulk load")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="alternating ping-pong rounds (duration/4 s each)")
     parser.add_argument("--idle-connections", type=int, default=10000)
     parser.add_argument("--slow-readers", type=int, default=200)
     parser.add_argument("--slow-bytes", type=int, default=4 * 1000 * 1000)
     parser.add_argument("--out", type=pathlib.Path, required=True)
     args = parser.parse_args(argv)
-    ours = run_server("echo_server", [args.ours, "--port", "0", "--max-connections",
-                                      "20000", "--log-level", "warn"], args)
-    reference = run_server("reference", [args.reference, "0"], args)
+    servers = {
+        "echo_server": Server([args.ours, "--port", "0", "--max-connections", "20000",
+                               "--log-level", "warn"]),
+        "reference": Server([args.reference, "0"]),
+    }
+    try:
+        print("bench: ping-pong, %d alternating rounds" % args.rounds, file=sys.stderr)
+        latency = ping_pong_rounds(servers, args.load, args.rounds, max(1, args.duration // 4))
+        ours = run_server("echo_server", servers["echo_server"], args)
+        reference = run_server("reference", servers["reference"], args)
+    finally:
+        for server in servers.values():
+            server.stop()
+    for name, figures in (("echo_server", ours), ("reference", reference)):
+        figures.update({k: v for k, v in latency[name].items() if k.startswith("ping_pong")})
+        figures["client_errors"] += latency[name]["errors"]
+        figures["raw"]["ping_pong_rounds"] = latency[name]["rounds"]
     table = markdown(ours, reference)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench.md").write_text(table)
