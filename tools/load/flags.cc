@@ -1,5 +1,7 @@
 #include "tools/load/flags.h"
 
+#include "src/cli/flag_values.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -32,75 +34,10 @@ constexpr ModeEntry kModes[] = {
     {Mode::kIdle, "idle"},
 };
 
-// `text` as it may appear inside a one-line message: control characters and
-// non-ASCII bytes become \xNN and long values are cut, so no argument can
-// break the message across lines (the server's flags do the same).
-std::string Quoted(const std::string& text) {
-  constexpr size_t kMaxShown = 64;
-  static const char kHex[] = "0123456789abcdef";
-  std::string out = "'";
-  for (size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
-    }
-  }
-  if (text.size() > kMaxShown) out += "...";
-  return out + "'";
-}
-
-// Decimal digits only, at most `max`: no sign, no spaces, no leading zeros
-// beyond a single "0". Overflow-safe for the whole uint64_t range.
-bool ParseUnsigned(const std::string& text, uint64_t max, uint64_t* value) {
-  if (text.empty() || text.size() > 20 || (text.size() > 1 && text[0] == '0')) {
-    return false;
-  }
-  uint64_t v = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') return false;
-    const auto digit = static_cast<uint64_t>(c - '0');
-    if (v > (std::numeric_limits<uint64_t>::max() - digit) / 10) return false;
-    v = v * 10 + digit;
-  }
-  if (v > max) return false;
-  *value = v;
-  return true;
-}
-
-// "65536", "64k", "1m", "2g" (binary units: k = 1024), from 1 to `max`.
-bool ParseByteSize(const std::string& text, uint64_t max, uint64_t* bytes) {
-  uint64_t unit = 1;
-  std::string digits = text;
-  const char last = digits.empty() ? '\0' : digits.back();
-  if (last == 'k' || last == 'K') unit = uint64_t{1} << 10;
-  if (last == 'm' || last == 'M') unit = uint64_t{1} << 20;
-  if (last == 'g' || last == 'G') unit = uint64_t{1} << 30;
-  if (unit != 1) digits.pop_back();
-  uint64_t n = 0;
-  if (!ParseUnsigned(digits, max / unit, &n) || n == 0) return false;
-  *bytes = n * unit;
-  return true;
-}
-
-// "10", "0.25": seconds with at most three decimals, as milliseconds, from
-// 1 ms to `max_ms`.
+// A duration of at least 1 ms (a zero-length run or timeout is meaningless).
 bool ParsePositiveSeconds(const std::string& text, int64_t max_ms, int64_t* ms) {
-  const size_t dot = text.find('.');
-  const std::string whole = text.substr(0, dot);
-  std::string fraction = dot == std::string::npos ? "" : text.substr(dot + 1);
-  if (dot != std::string::npos && (fraction.empty() || fraction.size() > 3)) return false;
-  for (const char c : fraction) {
-    if (c < '0' || c > '9') return false;
-  }
-  uint64_t seconds = 0;
-  if (!ParseUnsigned(whole, static_cast<uint64_t>(max_ms / 1000), &seconds)) return false;
-  fraction.resize(3, '0');
-  const int64_t value = static_cast<int64_t>(seconds) * 1000 + std::stoi(fraction);
-  if (value <= 0 || value > max_ms) return false;
+  int64_t value = 0;
+  if (!ParseSeconds(text, max_ms, &value) || value == 0) return false;
   *ms = value;
   return true;
 }
@@ -133,7 +70,7 @@ const FlagSpec kFlags[] = {
      [](const std::string& v, LoadOptions* o) -> std::string {
        uint64_t port = 0;
        if (!ParseUnsigned(v, 65535, &port) || port == 0) {
-         return "--port: " + Quoted(v) + " is not a port number (1-65535)";
+         return "--port: " + QuoteForMessage(v) + " is not a port number (1-65535)";
        }
        o->port = static_cast<uint16_t>(port);
        return "";
@@ -141,7 +78,7 @@ const FlagSpec kFlags[] = {
     {"--host", "ADDR", "the server's loopback address: 127.0.0.1 (default) or ::1",
      [](const std::string& v, LoadOptions* o) -> std::string {
        if (!IsLoopbackLiteral(v)) {
-         return "--host: " + Quoted(v) +
+         return "--host: " + QuoteForMessage(v) +
                 " is not a numeric loopback address (127.0.0.1, ::1)";
        }
        o->host = v;
@@ -153,7 +90,7 @@ const FlagSpec kFlags[] = {
      [](const std::string& v, LoadOptions* o) -> std::string {
        const auto mode = ParseModeName(v);
        if (!mode) {
-         return "--mode: " + Quoted(v) +
+         return "--mode: " + QuoteForMessage(v) +
                 " is not one of bulk, ping-pong, integrity, half-close, "
                 "slow-readers, churn, idle";
        }
@@ -164,7 +101,7 @@ const FlagSpec kFlags[] = {
      [](const std::string& v, LoadOptions* o) -> std::string {
        uint64_t n = 0;
        if (!ParseUnsigned(v, kMaxConnections, &n) || n == 0) {
-         return "--connections: " + Quoted(v) + " is not a count (1 to 100000)";
+         return "--connections: " + QuoteForMessage(v) + " is not a count (1 to 100000)";
        }
        o->connections = static_cast<uint32_t>(n);
        return "";
@@ -173,7 +110,7 @@ const FlagSpec kFlags[] = {
      "bytes per message; k, m suffixes (default 4096)",
      [](const std::string& v, LoadOptions* o) -> std::string {
        if (!ParseByteSize(v, kMaxMessageSize, &o->message_size)) {
-         return "--message-size: " + Quoted(v) +
+         return "--message-size: " + QuoteForMessage(v) +
                 " is not a size (1 to 64m, e.g. 4096, 4k)";
        }
        return "";
@@ -182,7 +119,7 @@ const FlagSpec kFlags[] = {
      [](const std::string& v, LoadOptions* o) -> std::string {
        uint64_t n = 0;
        if (!ParseUnsigned(v, kMaxInFlight, &n) || n == 0) {
-         return "--in-flight: " + Quoted(v) + " is not a count (1 to 1024)";
+         return "--in-flight: " + QuoteForMessage(v) + " is not a count (1 to 1024)";
        }
        o->in_flight = static_cast<uint32_t>(n);
        return "";
@@ -190,7 +127,7 @@ const FlagSpec kFlags[] = {
     {"--duration", "SECONDS", "length of the timed modes (default 10)",
      [](const std::string& v, LoadOptions* o) -> std::string {
        if (!ParsePositiveSeconds(v, kMaxDurationMs, &o->duration_ms)) {
-         return "--duration: " + Quoted(v) +
+         return "--duration: " + QuoteForMessage(v) +
                 " is not a number of seconds (0.001 to 86400, at most 3 decimals)";
        }
        return "";
@@ -200,14 +137,14 @@ const FlagSpec kFlags[] = {
      "slow-readers; k, m, g suffixes (default 1m)",
      [](const std::string& v, LoadOptions* o) -> std::string {
        if (!ParseByteSize(v, kMaxBytesPerConnection, &o->bytes_per_connection)) {
-         return "--bytes: " + Quoted(v) + " is not a size (1 to 1024g, e.g. 1000000, 64m)";
+         return "--bytes: " + QuoteForMessage(v) + " is not a size (1 to 1024g, e.g. 1000000, 64m)";
        }
        return "";
      }},
     {"--seed", "S", "seed of the data pattern and random sizes (default 1)",
      [](const std::string& v, LoadOptions* o) -> std::string {
        if (!ParseUnsigned(v, std::numeric_limits<uint64_t>::max(), &o->seed)) {
-         return "--seed: " + Quoted(v) + " is not a number (0 to 18446744073709551615)";
+         return "--seed: " + QuoteForMessage(v) + " is not a number (0 to 18446744073709551615)";
        }
        return "";
      }},
@@ -218,7 +155,7 @@ const FlagSpec kFlags[] = {
      "idle (default 5)",
      [](const std::string& v, LoadOptions* o) -> std::string {
        if (!ParsePositiveSeconds(v, kMaxTimeoutMs, &o->timeout_ms)) {
-         return "--timeout: " + Quoted(v) +
+         return "--timeout: " + QuoteForMessage(v) +
                 " is not a number of seconds (0.001 to 3600, at most 3 decimals)";
        }
        return "";
@@ -274,8 +211,8 @@ LoadFlagsResult ParseLoadFlags(const std::vector<std::string>& args) {
     const std::string name = arg.substr(0, equals);
     const FlagSpec* flag = FindFlag(name);
     if (flag == nullptr) {
-      if (arg.rfind("-", 0) == 0) return UsageError("unknown flag " + Quoted(name));
-      return UsageError("unexpected argument " + Quoted(arg));
+      if (arg.rfind("-", 0) == 0) return UsageError("unknown flag " + QuoteForMessage(name));
+      return UsageError("unexpected argument " + QuoteForMessage(arg));
     }
     std::string value;
     if (flag->value_name == nullptr) {
