@@ -1,5 +1,6 @@
 #include "src/server/server_flags.h"
 
+#include "src/cli/flag_table.h"
 #include "src/cli/flag_values.h"
 #include "src/posix/socket_address.h"
 
@@ -11,16 +12,7 @@ constexpr Millis kMaxIdleTimeout = 7 * 24 * 3600 * 1000LL;
 constexpr Millis kMaxDrainTimeout = 3600 * 1000LL;
 constexpr size_t kMaxConnections = 1000000;
 
-using Apply = std::string (*)(const std::string& value, ServerOptions* options);
-
-struct FlagSpec {
-  const char* name;
-  const char* value_name;
-  const char* help;
-  Apply apply;
-};
-
-const FlagSpec kFlags[] = {
+const FlagSpec<ServerOptions> kFlags[] = {
     {"--bind", "ADDR",
      "numeric address to listen on (default 127.0.0.1;\n"
      "0.0.0.0 or :: listen on every interface)",
@@ -90,85 +82,33 @@ const FlagSpec kFlags[] = {
      }},
 };
 
-const FlagSpec* FindFlag(const std::string& name) {
-  for (const FlagSpec& flag : kFlags) {
-    if (name == flag.name) return &flag;
-  }
-  return nullptr;
-}
-
-FlagParseResult UsageError(std::string error) {
-  FlagParseResult result;
-  result.action = FlagParseResult::Action::kUsageError;
-  result.error = std::move(error);
-  return result;
-}
-
 }  // namespace
 
 FlagParseResult ParseServerFlags(const std::vector<std::string>& args) {
   FlagParseResult result;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      result.action = FlagParseResult::Action::kHelp;
-      return result;
-    }
-    if (arg == "--version") {
-      result.action = FlagParseResult::Action::kVersion;
-      return result;
-    }
-    const size_t equals = arg.find('=');
-    const std::string name = arg.substr(0, equals);
-    const FlagSpec* flag = FindFlag(name);
-    if (flag == nullptr) {
-      if (arg.rfind("-", 0) == 0) return UsageError("unknown flag " + QuoteForMessage(name));
-      return UsageError("unexpected argument " + QuoteForMessage(arg));
-    }
-    std::string value;
-    if (equals != std::string::npos) {
-      value = arg.substr(equals + 1);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return UsageError(name + " needs a value");
-    }
-    std::string error = flag->apply(value, &result.options);
-    if (!error.empty()) return UsageError(std::move(error));
+  const FlagWalk walk = WalkFlags(args, kFlags, /*has_version=*/true, &result.options);
+  switch (walk.outcome) {
+    case FlagWalk::Outcome::kDone: result.action = FlagParseResult::Action::kRun; break;
+    case FlagWalk::Outcome::kHelp: result.action = FlagParseResult::Action::kHelp; break;
+    case FlagWalk::Outcome::kVersion: result.action = FlagParseResult::Action::kVersion; break;
+    case FlagWalk::Outcome::kUsageError:
+      result.action = FlagParseResult::Action::kUsageError;
+      result.error = walk.error;
+      break;
   }
   return result;
 }
 
-std::string ServerUsageLine() {
-  std::string line = "usage: echo_server";
-  for (const FlagSpec& flag : kFlags) {
-    line += std::string(" [") + flag.name + " " + flag.value_name + "]";
-  }
-  return line + " [--help] [--version]";
-}
+std::string ServerUsageLine() { return FlagSynopsis("echo_server", kFlags, true); }
 
 std::string ServerHelpText() {
-  std::string text = ServerUsageLine() +
-                     "\n\nA TCP echo server: every byte a client sends is sent back, in order.\n\n";
-  constexpr size_t kColumn = 28;
-  const std::string indent(kColumn, ' ');
-  for (const FlagSpec& flag : kFlags) {
-    std::string left = std::string("  ") + flag.name + " " + flag.value_name;
-    left.resize(kColumn, ' ');
-    std::string help = flag.help;
-    for (size_t at = 0; (at = help.find('\n', at)) != std::string::npos; at += kColumn + 1) {
-      help.insert(at + 1, indent);
-    }
-    text += left + help + "\n";
-  }
-  text +=
-      "  --help                    print this help and exit\n"
-      "  --version                 print the version and exit\n"
-      "\n"
-      "SIGTERM or SIGINT stops accepting, lets connections flush what is queued\n"
-      "for up to --drain-timeout, then exits 0; a second signal exits at once.\n"
-      "SIGUSR1 logs the counters (also logged at exit).\n";
-  return text;
+  return ServerUsageLine() +
+         "\n\nA TCP echo server: every byte a client sends is sent back, in order.\n\n" +
+         FlagColumns(kFlags, /*has_version=*/true) +
+         "\n"
+         "SIGTERM or SIGINT stops accepting, lets connections flush what is queued\n"
+         "for up to --drain-timeout, then exits 0; a second signal exits at once.\n"
+         "SIGUSR1 logs the counters (also logged at exit).\n";
 }
 
 const char* ServerVersionText() { return "echo_server 0.2.0"; }

@@ -1,5 +1,6 @@
 #include "tools/load/flags.h"
 
+#include "src/cli/flag_table.h"
 #include "src/cli/flag_values.h"
 
 #include <arpa/inet.h>
@@ -56,16 +57,7 @@ bool IsLoopbackLiteral(const std::string& host) {
   return false;
 }
 
-using Apply = std::string (*)(const std::string& value, LoadOptions* options);
-
-struct FlagSpec {
-  const char* name;
-  const char* value_name;  // nullptr: a switch that takes no value.
-  const char* help;
-  Apply apply;
-};
-
-const FlagSpec kFlags[] = {
+const FlagSpec<LoadOptions> kFlags[] = {
     {"--port", "N", "the server's TCP port (required)",
      [](const std::string& v, LoadOptions* o) -> std::string {
        uint64_t port = 0;
@@ -167,18 +159,18 @@ const FlagSpec kFlags[] = {
      }},
 };
 
-const FlagSpec* FindFlag(const std::string& name) {
-  for (const FlagSpec& flag : kFlags) {
-    if (name == flag.name) return &flag;
-  }
-  return nullptr;
-}
-
 LoadFlagsResult UsageError(std::string error) {
   LoadFlagsResult result;
   result.action = LoadFlagsResult::Action::kUsageError;
   result.error = std::move(error);
   return result;
+}
+
+bool Given(const FlagWalk& walk, const char* name) {
+  for (const std::string& given : walk.given) {
+    if (given == name) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -199,70 +191,31 @@ std::optional<Mode> ParseModeName(const std::string& name) {
 
 LoadFlagsResult ParseLoadFlags(const std::vector<std::string>& args) {
   LoadFlagsResult result;
-  bool have_port = false;
-  bool have_mode = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--help" || arg == "-h") {
+  const FlagWalk walk = WalkFlags(args, kFlags, /*has_version=*/false, &result.options);
+  switch (walk.outcome) {
+    case FlagWalk::Outcome::kHelp:
       result.action = LoadFlagsResult::Action::kHelp;
       return result;
-    }
-    const size_t equals = arg.find('=');
-    const std::string name = arg.substr(0, equals);
-    const FlagSpec* flag = FindFlag(name);
-    if (flag == nullptr) {
-      if (arg.rfind("-", 0) == 0) return UsageError("unknown flag " + QuoteForMessage(name));
-      return UsageError("unexpected argument " + QuoteForMessage(arg));
-    }
-    std::string value;
-    if (flag->value_name == nullptr) {
-      if (equals != std::string::npos) return UsageError(name + " takes no value");
-    } else if (equals != std::string::npos) {
-      value = arg.substr(equals + 1);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return UsageError(name + " needs a value");
-    }
-    std::string error = flag->apply(value, &result.options);
-    if (!error.empty()) return UsageError(std::move(error));
-    have_port = have_port || name == "--port";
-    have_mode = have_mode || name == "--mode";
+    case FlagWalk::Outcome::kUsageError:
+      return UsageError(walk.error);
+    case FlagWalk::Outcome::kDone:
+    case FlagWalk::Outcome::kVersion:  // Not offered (has_version is false).
+      break;
   }
-  if (!have_port) return UsageError("--port is required");
-  if (!have_mode) return UsageError("--mode is required");
+  if (!Given(walk, "--port")) return UsageError("--port is required");
+  if (!Given(walk, "--mode")) return UsageError("--mode is required");
   return result;
 }
 
-std::string LoadUsageLine() {
-  std::string line = "usage: echo_load";
-  for (const FlagSpec& flag : kFlags) {
-    line += std::string(" [") + flag.name;
-    if (flag.value_name != nullptr) line += std::string(" ") + flag.value_name;
-    line += "]";
-  }
-  return line + " [--help]";
-}
+std::string LoadUsageLine() { return FlagSynopsis("echo_load", kFlags, false); }
 
 std::string LoadHelpText() {
   std::string text =
       LoadUsageLine() +
       "\n\nDrives an echo server on this machine, checks every byte that comes back\n"
       "against what was sent, and reports. Single-threaded and non-blocking.\n\n";
-  constexpr size_t kColumn = 28;
-  const std::string indent(kColumn, ' ');
-  for (const FlagSpec& flag : kFlags) {
-    std::string left = std::string("  ") + flag.name;
-    if (flag.value_name != nullptr) left += std::string(" ") + flag.value_name;
-    left.resize(kColumn, ' ');
-    std::string help = flag.help;
-    for (size_t at = 0; (at = help.find('\n', at)) != std::string::npos; at += kColumn + 1) {
-      help.insert(at + 1, indent);
-    }
-    text += left + help + "\n";
-  }
+  text += FlagColumns(kFlags, /*has_version=*/false);
   text +=
-      "  --help                    print this help and exit\n"
       "\n"
       "MODES (connections are opened first; the clock starts once they are up)\n"
       "  bulk          each connection keeps --in-flight messages of --message-size\n"
