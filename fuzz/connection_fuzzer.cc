@@ -9,6 +9,8 @@
 //   - while open, every byte taken from the peer is either echoed or queued;
 //   - the queue never exceeds its high watermark;
 //   - no socket call after close, and closed <=> wants nothing;
+//   - a read or write error closes the connection at once, and a connection
+//     is closed as failed only if some read or write did fail;
 //   - a clean finish (peer EOF, or a drain by the server) echoed everything
 //     it read and shut down first; a draining connection makes no read call
 //     until its FIN; then it lingers, discarding input, and closes at the
@@ -130,6 +132,8 @@ void ConnectionHarness::Run(const uint8_t* data, size_t size) {
 }
 
 void ConnectionHarness::Apply(const Action& action) {
+  const int errors_before = peer_.read_errors() + peer_.write_errors();
+  const bool lingering_before = driver_->lingering();
   switch (action.kind) {
     case ActionKind::kPeerSends: PeerSends(action.amount); break;
     case ActionKind::kReadWouldBlock: peer_.ReadWouldBlock(); break;
@@ -156,6 +160,10 @@ void ConnectionHarness::Apply(const Action& action) {
       driver_->Abort();
       break;
     case ActionKind::kOwnerDrains: driver_->Drain(now_); break;
+  }
+  // A read or write error closes the connection at once.
+  if (peer_.read_errors() + peer_.write_errors() > errors_before && !lingering_before) {
+    FUZZ_CHECK(driver_->connection().closed(), "an I/O error left the connection open");
   }
   NoteProgress();
 }
@@ -245,6 +253,12 @@ void ConnectionHarness::CheckInvariants() {
   FUZZ_CHECK(driver_->interest().none() == driver_->finished(),
              "released <=> the driver wants nothing");
   FUZZ_CHECK(driver_->finished() == peer_.closed(), "socket state disagrees");
+  const CloseReason reason = conn.close_reason();
+  if (reason == CloseReason::kPeerReset || reason == CloseReason::kReadFailed ||
+      reason == CloseReason::kWriteFailed) {
+    FUZZ_CHECK(peer_.read_errors() + peer_.write_errors() > 0,
+               "closed as %s, yet no read or write failed", CloseReasonName(reason));
+  }
   if (driver_->lingering()) {
     FUZZ_CHECK(conn.close_reason() == CloseReason::kDrained && peer_.shut_down(),
                "lingering without a drained connection's FIN");

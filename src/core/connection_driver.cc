@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "src/core/bug_injection.h"
+
 namespace echo {
 namespace {
 
@@ -18,6 +20,10 @@ ConnectionDriver::ConnectionDriver(std::unique_ptr<Socket> socket,
 
 ConnectionDriver::~ConnectionDriver() {
   if (!finished_) socket_->Close();
+  // INJECTED BUG LEAK_ON_RESET: the descriptor outlives its connection.
+  if (ECHO_BUG_LEAK_ON_RESET && connection_.close_reason() == CloseReason::kPeerReset) {
+    socket_.release();
+  }
 }
 
 Interest ConnectionDriver::interest() const {
@@ -92,7 +98,10 @@ void ConnectionDriver::DiscardUntilEof(ReadBuffer scratch, Millis now) {
 }
 
 void ConnectionDriver::CloseSocket() {
-  socket_->Close();
+  // INJECTED BUG LEAK_ON_RESET: the reset path forgets to close the socket.
+  if (!(ECHO_BUG_LEAK_ON_RESET && connection_.close_reason() == CloseReason::kPeerReset)) {
+    socket_->Close();
+  }
   lingering_ = false;
   finished_ = true;
 }
@@ -117,6 +126,7 @@ void ConnectionDriver::ReadAvailable(ReadBuffer scratch, Millis now) {
         break;
       }
       case IoStatus::kWouldBlock:
+        if (ECHO_BUG_EAGAIN_IS_FATAL) connection_.OnReadError(IoError::kOther);  // INJECTED BUG EAGAIN_IS_FATAL
         return;
       case IoStatus::kEof:
         connection_.OnPeerEof();
@@ -133,7 +143,10 @@ void ConnectionDriver::WriteQueued(Millis now) {
     const ByteView pending = connection_.PendingOutput();
     if (pending.empty()) return;
     const size_t written = WriteFrom(pending);
-    connection_.OnWritten(written, now);
+    // INJECTED BUG PARTIAL_WRITE_AS_COMPLETE: counts the whole front as sent.
+    connection_.OnWritten(ECHO_BUG_PARTIAL_WRITE_AS_COMPLETE && written > 0 ? pending.size
+                                                                           : written,
+                          now);
     if (socket_full_) return;
   }
 }

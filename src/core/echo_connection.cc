@@ -1,6 +1,9 @@
 #include "src/core/echo_connection.h"
 
 #include <algorithm>
+#include <cstdint>
+
+#include "src/core/bug_injection.h"
 
 namespace echo {
 
@@ -27,6 +30,7 @@ EchoConnection::EchoConnection() : EchoConnection(Options(), 0) {}
 
 size_t EchoConnection::ReadRoom() const {
   if (closed() || peer_eof_ || draining_) return 0;
+  if (ECHO_BUG_NO_BACKPRESSURE) return SIZE_MAX / 2;  // INJECTED BUG NO_BACKPRESSURE
   return queue_.room();
 }
 
@@ -53,6 +57,10 @@ void EchoConnection::OnDataEchoedDirectly(ByteView bytes, size_t echoed,
 void EchoConnection::OnPeerEof() {
   if (closed()) return;
   peer_eof_ = true;
+  if (ECHO_BUG_EOF_DROPS_QUEUE) {  // INJECTED BUG EOF_DROPS_QUEUE
+    Close(CloseReason::kPeerFinished);
+    return;
+  }
   FinishIfFlushed();
 }
 
@@ -64,6 +72,7 @@ void EchoConnection::OnReadError(IoError error) {
 
 void EchoConnection::OnWriteError(IoError error) {
   if (closed()) return;
+  if (ECHO_BUG_IGNORE_WRITE_ERROR) return;  // INJECTED BUG IGNORE_WRITE_ERROR
   Close(error == IoError::kConnectionReset ? CloseReason::kPeerReset
                                            : CloseReason::kWriteFailed);
 }

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 
+#include "src/core/bug_injection.h"
+
 namespace echo {
 
 IoResult PosixSocket::Read(uint8_t* buffer, size_t capacity) {
@@ -18,7 +20,9 @@ IoResult PosixSocket::Read(uint8_t* buffer, size_t capacity) {
 IoResult PosixSocket::Write(ByteView bytes) {
   return RetryInterrupted(
       [&] {
-        const ssize_t n = ::send(fd_.get(), bytes.data, bytes.size, MSG_NOSIGNAL);
+        // INJECTED BUG SIGPIPE: a send to a vanished peer raises SIGPIPE.
+        const int flags = ECHO_BUG_SIGPIPE ? 0 : MSG_NOSIGNAL;
+        const ssize_t n = ::send(fd_.get(), bytes.data, bytes.size, flags);
         return RawIo{n, errno};
       },
       IoDirection::kWrite);

@@ -9,6 +9,7 @@
 
 #include <ev++.h>
 
+#include "src/core/bug_injection.h"
 #include "src/posix/listener.h"
 #include "src/posix/socket_address.h"
 #include "src/server/echo_server.h"
@@ -142,7 +143,7 @@ int Serve(const echo::ServerOptions& options) {
 int main(int argc, char** argv) {
   // Sends use MSG_NOSIGNAL already; ignoring SIGPIPE as well means no future
   // write path can ever be killed by a vanished peer.
-  std::signal(SIGPIPE, SIG_IGN);
+  if (!ECHO_BUG_SIGPIPE) std::signal(SIGPIPE, SIG_IGN);  // INJECTED BUG SIGPIPE
 
   const std::vector<std::string> args(argv + 1, argv + argc);
   const echo::FlagParseResult parsed = echo::ParseServerFlags(args);

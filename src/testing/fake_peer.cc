@@ -39,7 +39,7 @@ void FakePeer::Reset() {
   idle_writes_ = IdleWrites::kAcceptAll;
   received_.clear();
   shut_down_ = closed_ = false;
-  calls_after_close_ = read_calls_ = read_errors_ = write_calls_ = 0;
+  calls_after_close_ = read_calls_ = read_errors_ = write_calls_ = write_errors_ = 0;
 }
 
 std::unique_ptr<Socket> FakePeer::NewSocket() {
@@ -118,6 +118,7 @@ RawIo FakePeer::NextWrite(ByteView bytes) {
       case Kind::kInterrupted:
         return {-1, EINTR};
       case Kind::kError:
+        ++write_errors_;
         return {-1, step.error_code};
       case Kind::kEof:
         return {-1, EPIPE};

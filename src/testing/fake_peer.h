@@ -61,8 +61,9 @@ class FakePeer {
   // Calls made on the socket after Close(): must always be 0.
   int calls_after_close() const { return calls_after_close_; }
   int read_calls() const { return read_calls_; }
-  // Read calls answered with a scripted error (ReadFails).
+  // Calls answered with a scripted error (ReadFails, WriteFails).
   int read_errors() const { return read_errors_; }
+  int write_errors() const { return write_errors_; }
   int write_calls() const { return write_calls_; }
   // Bytes scripted with Send() that no read has taken yet.
   size_t unread() const;
@@ -99,6 +100,7 @@ class FakePeer {
   int calls_after_close_ = 0;
   int read_calls_ = 0;
   int read_errors_ = 0;
+  int write_errors_ = 0;
   int write_calls_ = 0;
 };
 

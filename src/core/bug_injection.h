@@ -1,0 +1,47 @@
+// bug_injection.h: switches that re-inject, one at a time, the defects of
+// the original blog-post echo server, so the testbed can show it catches them.
+//
+// Each ECHO_BUG_<NAME> is 0 unless a build sets it (`--config=bug_<name>`,
+// see .bazelrc); code guarded by `if (ECHO_BUG_<NAME>)` is then dead and the
+// compiler removes it, so a normal build contains none of it. Every use is
+// marked with a comment "INJECTED BUG <NAME>" so that `grep` shows them all.
+// Detectors must not know which bug is injected: no test or harness reads
+// these macros.
+
+#ifndef ECHO_LAB_CORE_BUG_INJECTION_H_
+#define ECHO_LAB_CORE_BUG_INJECTION_H_
+
+// 1. The connection is destroyed inside its own event handler, then touched.
+#ifndef ECHO_BUG_USE_AFTER_FREE
+#define ECHO_BUG_USE_AFTER_FREE 0
+#endif
+// 2. Peer EOF closes at once, dropping the output still queued.
+#ifndef ECHO_BUG_EOF_DROPS_QUEUE
+#define ECHO_BUG_EOF_DROPS_QUEUE 0
+#endif
+// 3. No backpressure: the queue grows without bound.
+#ifndef ECHO_BUG_NO_BACKPRESSURE
+#define ECHO_BUG_NO_BACKPRESSURE 0
+#endif
+// 4. A write error is ignored: the connection stays open and keeps trying.
+#ifndef ECHO_BUG_IGNORE_WRITE_ERROR
+#define ECHO_BUG_IGNORE_WRITE_ERROR 0
+#endif
+// 5. EAGAIN on read is treated as fatal: the connection is dropped.
+#ifndef ECHO_BUG_EAGAIN_IS_FATAL
+#define ECHO_BUG_EAGAIN_IS_FATAL 0
+#endif
+// 6. A descriptor leaks on one close path (a connection reset by its peer).
+#ifndef ECHO_BUG_LEAK_ON_RESET
+#define ECHO_BUG_LEAK_ON_RESET 0
+#endif
+// 7. A partial write is treated as complete: the unwritten bytes are lost.
+#ifndef ECHO_BUG_PARTIAL_WRITE_AS_COMPLETE
+#define ECHO_BUG_PARTIAL_WRITE_AS_COMPLETE 0
+#endif
+// 8. Writes can raise SIGPIPE (no MSG_NOSIGNAL, SIGPIPE not ignored).
+#ifndef ECHO_BUG_SIGPIPE
+#define ECHO_BUG_SIGPIPE 0
+#endif
+
+#endif  // ECHO_LAB_CORE_BUG_INJECTION_H_
