@@ -267,8 +267,20 @@ TEST_F(EchoServerCliTest, ResetsWhileServerIsWritingCannotKillItWithSigpipe) {
     ASSERT_TRUE(HasOpenFds(baseline + kClients));
     const std::vector<FillResult> fill =
         SendUntilStalled(raw, flood, 100ms, DeadlineIn(kIoTimeout));
+    // The scenario needs the server blocked writing to most clients. Eight
+    // flooders compete for one server, so now and then one is still being
+    // read when the others stall; that client's reset is then an ordinary
+    // one, which the server must survive too.
+    int stalled = 0;
+    std::string fills;
     for (int i = 0; i < kClients; ++i) {
-      EXPECT_TRUE(fill[i].stalled) << "client " << i;
+      stalled += fill[i].stalled ? 1 : 0;
+      fills += " [" + std::to_string(i) + ": sent " + std::to_string(fill[i].sent) +
+               (fill[i].stalled ? ", stalled" : "") + ", errno " +
+               std::to_string(fill[i].error) + "]";
+    }
+    EXPECT_GE(stalled, kClients / 2) << fills;
+    for (int i = 0; i < kClients; ++i) {
       // Open the window so the server resumes writing, then reset at once.
       ReadUpTo(fds[i].get(), 16 * 1024, DeadlineIn(1s));
       ASSERT_TRUE(CloseWithReset(std::move(fds[i])));
