@@ -111,6 +111,28 @@ def crash_signature(log_text):
     return kind, frames, digest
 
 
+def finding_label(log_text):
+    """A short human name for what fired first in a crash log, stable across
+    runs (numbers blanked): "oracle: client _: sent _, echoed _
+    [server_fuzzer.cc:138]", "AddressSanitizer: heap-use-after-free",
+    "UndefinedBehaviorSanitizer: ...", "libFuzzer: deadly signal"."""
+    for line in log_text.splitlines():
+        oracle = _ORACLE.search(line)
+        if oracle:
+            # "<condition>: <message>": the message says what broke.
+            message = oracle.group("what").split(": ", 1)[-1]
+            return "oracle: %s [%s]" % (re.sub(r"\d+", "_", message)[:70],
+                                        oracle.group("where").rsplit("/", 1)[-1])
+        ubsan = _UBSAN.search(line)
+        if ubsan:
+            return "UndefinedBehaviorSanitizer: " + re.sub(r"'[^']*'|\d+", "_",
+                                                          ubsan.group("what"))[:70]
+        sanitizer = _SANITIZER.search(line)
+        if sanitizer and sanitizer.group("kind") != "deadly signal":
+            return "%s: %s" % (sanitizer.group("tool"), sanitizer.group("kind"))
+    return "libFuzzer: deadly signal" if "deadly signal" in log_text else "unknown"
+
+
 def slug(text):
     """A file-name-safe short form of a crash kind."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "crash"

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Measures how fast the testbed catches each re-injected defect (tools/dev hunt).
+
+Input: one folder of fuzz binaries per build variant ("clean", and one per
+defect class of src/core/bug_injection.h, built with --config=bug_<name>).
+For every variant, detector (fuzz target) and trial, runs the detector from
+the in-tree corpus (or from nothing, --start empty) until its first finding or
+--time seconds, with libFuzzer seed = trial number. Records the time from
+launch to the first line of the failure report and what fired: an oracle of
+the harness, a sanitizer's report kind, or a signal that killed the process
+(SIGPIPE is not a crash libFuzzer catches).
+
+Nothing here knows which defect a variant carries beyond its name: a finding
+is whatever the harness or the sanitizers report.
+
+A class passes when every trial detects it (by any detector) and its median
+time-to-detection is within its budget (bug_catalog); the clean build passes
+when no detector reports anything. Exits 1 unless everything passes.
+"""
+
+import argparse
+import pathlib
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import bug_catalog  # noqa: E402
+import campaign  # noqa: E402
+import hunt_report  # noqa: E402
+import libfuzzer_log  # noqa: E402
+
+CLEAN = hunt_report.CLEAN
+DETECTORS = ("connection", "server")
+# The first line of any failure report: an oracle, a sanitizer, libFuzzer's
+# own (timeout, out-of-memory, deadly signal).
+_REPORT_START = re.compile(
+    r"ORACLE FAILED|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:")
+# Slack over --time before a detector that ignores max_total_time is killed.
+_WATCHDOG_GRACE_SECS = 60
+
+
+def run_detector(target, seed, seconds, start_empty, work):
+    """One trial: the detector's outcome as a dict (see hunt_report)."""
+    work.mkdir(parents=True)
+    new_inputs = work / "corpus"
+    new_inputs.mkdir()
+    # libFuzzer adds new inputs to the first folder only: the corpus stays put.
+    folders = [new_inputs] + ([] if start_empty else target.seed_dirs())
+    log_path = work / "fuzz.log"
+    command = [str(target.binary), *target.flags, "-seed=%d" % seed,
+               "-max_total_time=%d" % seconds, "-timeout=25", "-print_final_stats=1",
+               "-artifact_prefix=%s/" % work, *map(str, folders)]
+    started = time.monotonic()
+    first_report = None
+    with open(log_path, "w") as log, subprocess.Popen(
+            command, stdout=log, stderr=subprocess.PIPE, text=True, errors="replace") as process:
+        watchdog = threading.Timer(seconds + _WATCHDOG_GRACE_SECS, process.kill)
+        watchdog.start()
+        for line in process.stderr:
+            if first_report is None and _REPORT_START.search(line):
+                first_report = time.monotonic() - started
+            log.write(line)
+        process.wait()
+        watchdog.cancel()
+    ended = time.monotonic() - started
+    outcome = {"seed": seed, "secs": None, "kind": None, "label": None,
+               "signature": None, "error": None, "log": str(log_path)}
+    text = log_path.read_text(errors="replace")
+    if process.returncode < 0 and first_report is None:
+        # Killed by a signal nobody handles: the process itself is the report.
+        name = signal.Signals(-process.returncode).name
+        outcome.update(secs=ended, kind="killed by " + name, label="killed by " + name,
+                       signature=libfuzzer_log.slug(name))
+    elif first_report is not None:
+        kind, _, signature = libfuzzer_log.crash_signature(text)
+        outcome.update(secs=first_report, kind=kind, label=libfuzzer_log.finding_label(text),
+                       signature=signature)
+    elif process.returncode != 0:
+        outcome["error"] = "libFuzzer exited %d without a report; see %s" % (
+            process.returncode, log_path)
+    return outcome
+
+
+def progress(line, interactive):
+    sys.stderr.write(("\r\033[K" + line) if interactive else line + "\n")
+    sys.stderr.flush()
+
+
+def describe(outcome):
+    if outcome["error"]:
+        return "ERROR: " + outcome["error"]
+    if outcome["secs"] is None:
+        return "nothing found"
+    return "found after %.2f s: %s" % (outcome["secs"], outcome["label"])
+
+
+def hunt(args, variants):
+    """{variant: {detector: [outcome per trial]}}, running everything."""
+    work_root = pathlib.Path(tempfile.mkdtemp(prefix="echo_hunt_"))
+    total = len(variants) * len(args.detector) * args.trials
+    interactive = sys.stderr.isatty()
+    results = {}
+    done = 0
+    for name, bin_dir in variants:
+        results[name] = {}
+        for detector in args.detector:
+            target = campaign.Target(detector, bin_dir, args.source_dir)
+            outcomes = results[name][detector] = []
+            for trial in range(1, args.trials + 1):
+                done += 1
+                where = "hunt: [%d/%d] %s / %s, trial %d" % (done, total, name, detector, trial)
+                if interactive:
+                    progress(where + " ...", True)
+                outcome = run_detector(target, trial, args.time, args.start == "empty",
+                                       work_root / name / detector / str(trial))
+                outcome["trial"] = trial
+                outcomes.append(outcome)
+                progress("%s: %s" % (where, describe(outcome)), False)
+    return results
+
+
+def parse_variant(text):
+    name, sep, folder = text.partition("=")
+    if not sep or not name or not folder:
+        raise argparse.ArgumentTypeError("expected NAME=BIN_DIR, got %r" % text)
+    return name, pathlib.Path(folder)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="tools/dev hunt", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--variant", type=parse_variant, action="append", required=True,
+                        help="NAME=BIN_DIR: 'clean' or a class of bug_injection.h, and the "
+                             "bazel-bin folder of its --config=fuzz build")
+    parser.add_argument("--source-dir", type=pathlib.Path, required=True)
+    parser.add_argument("--detector", action="append", choices=DETECTORS,
+                        help="fuzz targets to hunt with (default: all)")
+    parser.add_argument("--trials", type=int, default=3)
+    parser.add_argument("--time", type=int, default=60,
+                        help="seconds per detector and trial before giving up")
+    parser.add_argument("--start", choices=("corpus", "empty"), default="corpus",
+                        help="start from the in-tree corpus, or from an empty one")
+    parser.add_argument("--report-dir", type=pathlib.Path, required=True)
+    parser.add_argument("--command", default="tools/dev hunt",
+                        help="the command line to print in the report")
+    args = parser.parse_args(argv)
+    if args.trials < 1 or args.time < 1:
+        parser.error("--trials and --time must be positive")
+    args.detector = args.detector or list(DETECTORS)
+    return args
+
+
+def main(argv):
+    args = parse_args(argv)
+    try:
+        catalog = {bug.name: bug for bug in bug_catalog.load(args.source_dir)}
+    except (bug_catalog.CatalogError, OSError) as error:
+        sys.exit("hunt: %s" % error)
+    for name, bin_dir in args.variant:
+        if name != CLEAN and name not in catalog:
+            sys.exit("hunt: unknown variant %r (classes: %s)" % (name, " ".join(catalog)))
+        if not bin_dir.is_dir():
+            sys.exit("hunt: no such folder for %s: %s" % (name, bin_dir))
+    results = hunt(args, args.variant)
+    summary = hunt_report.summarize(results, catalog, args)
+    args.report_dir.mkdir(parents=True, exist_ok=True)
+    paths = hunt_report.write(summary, args.report_dir)
+    print(hunt_report.markdown(summary))
+    print("hunt: report %s, %s and %s" % (paths["md"], paths["html"], paths["json"]))
+    for row in summary["rows"]:
+        print("hunt: %-26s %s: %s" % (row["variant"], "passed" if row["passed"] else "FAILED",
+                                       row["verdict"]))
+    return 0 if all(row["passed"] for row in summary["rows"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

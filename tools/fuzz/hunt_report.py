@@ -1,0 +1,274 @@
+"""Hunt reports: the verdict per defect class, as JSON, markdown and HTML.
+
+summarize() turns raw outcomes ({variant: {detector: [outcome per trial]}},
+each outcome {"trial", "seed", "secs" or None, "kind", "label", "signature",
+"error", "log"}) into rows: per class and detector the median and worst
+time-to-detection over trials and what fired; per class the same over "the
+first detector to fire" in each trial, against the class's budget. A trial in
+which nothing fires counts as infinitely slow, so one miss makes "worst"
+"not found", and a majority of misses makes the median "not found" too.
+
+The HTML page is self-contained (inline CSS and SVG, no script, nothing
+fetched): one log-scale chart of median and worst times, then the table.
+"""
+
+import collections
+import datetime
+import html
+import json
+import math
+import pathlib
+import statistics
+
+CLEAN = "clean"
+
+
+def _median_and_worst(times):
+    """times: seconds or None (not found) per trial."""
+    values = [math.inf if t is None else t for t in times]
+    return statistics.median(values), max(values)
+
+
+def _finite(value):
+    """JSON has no infinity: None stands for "not found"."""
+    return None if value is None or math.isinf(value) else round(value, 3)
+
+
+def _detector_cell(outcomes):
+    median, worst = _median_and_worst([o["secs"] for o in outcomes])
+    labels = collections.Counter(o["label"] for o in outcomes if o["label"])
+    return {
+        "found": sum(o["secs"] is not None for o in outcomes),
+        "trials": len(outcomes),
+        "median_secs": _finite(median),
+        "worst_secs": _finite(worst),
+        "fired": [{"label": label, "trials": n} for label, n in labels.most_common()],
+        "errors": [o["error"] for o in outcomes if o["error"]],
+    }
+
+
+def _class_times(by_detector, trials):
+    """Per trial, the time of the first detector to fire (None if none)."""
+    times = []
+    for i in range(trials):
+        found = [outcomes[i]["secs"] for outcomes in by_detector.values()
+                 if outcomes[i]["secs"] is not None]
+        times.append(min(found) if found else None)
+    return times
+
+
+def _row(variant, by_detector, bug, trials):
+    cells = {d: _detector_cell(outcomes) for d, outcomes in by_detector.items()}
+    times = _class_times(by_detector, trials)
+    median, worst = _median_and_worst(times)
+    detected = sum(t is not None for t in times)
+    errors = [e for cell in cells.values() for e in cell["errors"]]
+    row = {
+        "variant": variant,
+        "number": bug.number if bug else None,
+        "title": bug.title if bug else "no defect injected",
+        "memory_safety": bool(bug and bug.memory_safety),
+        "budget_secs": bug.budget_secs if bug else None,
+        "detectors": cells,
+        "detected_trials": detected,
+        "trials": trials,
+        "median_secs": _finite(median),
+        "worst_secs": _finite(worst),
+    }
+    if errors:
+        row["passed"], row["verdict"] = False, "detector error"
+    elif bug is None:
+        row["passed"] = detected == 0
+        row["verdict"] = "no finding" if detected == 0 else "FALSE ALARM in %d trial(s)" % detected
+    elif detected < trials:
+        row["passed"], row["verdict"] = False, "MISSED in %d trial(s)" % (trials - detected)
+    elif median > bug.budget_secs:
+        row["passed"], row["verdict"] = False, "too slow (budget %g s)" % bug.budget_secs
+    else:
+        row["passed"], row["verdict"] = True, "detected (budget %g s)" % bug.budget_secs
+    return row
+
+
+def summarize(results, catalog, args):
+    """The report document; `catalog` maps class names to bug_catalog.Bug."""
+    order = sorted(results, key=lambda v: (v == CLEAN, catalog[v].number if v in catalog else 0))
+    return {
+        "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": args.command,
+        "trials": args.trials,
+        "time_limit_secs": args.time,
+        "start": args.start,
+        "detectors": list(args.detector),
+        "rows": [_row(v, results[v], catalog.get(v), args.trials) for v in order],
+        "outcomes": results,
+    }
+
+
+def write(summary, folder):
+    folder = pathlib.Path(folder)
+    paths = {"json": folder / "hunt.json", "md": folder / "hunt.md", "html": folder / "hunt.html"}
+    paths["json"].write_text(json.dumps(summary, indent=2) + "\n")
+    paths["md"].write_text(markdown(summary) + "\n")
+    paths["html"].write_text(render_html(summary))
+    return paths
+
+
+def _secs(value):
+    if value is None:
+        return "not found"
+    return "%.2f s" % value if value < 10 else "%.1f s" % value
+
+
+def _span(median, worst):
+    if median is None:
+        return "not found"
+    return _secs(median) if worst == median else "%s / %s" % (_secs(median), _secs(worst))
+
+
+def _fired(cell):
+    return "; ".join(f["label"] + ("" if f["trials"] == cell["trials"] else
+                                   " (%d/%d)" % (f["trials"], cell["trials"]))
+                     for f in cell["fired"])
+
+
+_NOTHING = "nothing fired"
+
+
+def markdown(summary):
+    detectors = summary["detectors"]
+    lines = [
+        "Hunt: %d trial(s), %d s per detector and trial, starting from %s; "
+        "times are median / worst from launch to the first report." % (
+            summary["trials"], summary["time_limit_secs"],
+            "the in-tree corpus" if summary["start"] == "corpus" else "an empty corpus"),
+        "",
+        "| class | " + " | ".join("%s target" % d for d in detectors) +
+        " | first detector | result |",
+        "|---" * (len(detectors) + 3) + "|",
+    ]
+    for row in summary["rows"]:
+        cells = []
+        for d in detectors:
+            cell = row["detectors"][d]
+            text = _span(cell["median_secs"], cell["worst_secs"])
+            if cell["found"] and cell["found"] < cell["trials"]:
+                text = ("found in %d/%d only" if cell["median_secs"] is None else
+                        text + " (found in %d/%d)") % (cell["found"], cell["trials"])
+            if cell["fired"]:
+                text += ": " + _fired(cell)
+            cells.append(text)
+        first = _span(row["median_secs"], row["worst_secs"])
+        if row["number"] is None:  # the clean build, where "not found" is the point
+            name = row["variant"]
+            cells = [_NOTHING if not row["detectors"][d]["found"] else text
+                     for d, text in zip(detectors, cells)]
+            first = _NOTHING if not row["detected_trials"] else first
+        else:
+            name = "%d. %s" % (row["number"], row["variant"])
+        lines.append("| %s | %s | %s | %s |" % (name, " | ".join(cells), first, row["verdict"]))
+    lines.append("")
+    lines.append("Command: `%s`" % summary["command"])
+    return "\n".join(lines)
+
+
+# Chart geometry: one band per class, one bar per detector, log-scale time.
+_LEFT, _RIGHT, _BAR, _GAP, _TOP = 190, 40, 12, 10, 40
+_WIDTH = 860
+_COLORS = ("#2a6fdb", "#e07b00", "#2a9d5b", "#9b3fb5")
+
+
+def _chart(summary):
+    detectors = summary["detectors"]
+    rows = summary["rows"]
+    low, high = 0.01, max(1.0, float(summary["time_limit_secs"]))
+    span = math.log10(high) - math.log10(low)
+    x = lambda secs: _LEFT + (_WIDTH - _LEFT - _RIGHT) * (
+        math.log10(min(max(secs, low), high)) - math.log10(low)) / span
+    band = len(detectors) * _BAR + _GAP
+    height = _TOP + band * len(rows) + 30
+    parts = ['<svg class=chart viewBox="0 0 %d %d" role=img '
+             'aria-label="time to detection per class and detector">' % (_WIDTH, height)]
+    ticks = [10.0 ** e for e in range(-2, int(math.log10(high)) + 1)]
+    if high > ticks[-1] * 1.5:
+        ticks.append(high)  # the time limit, where "not found" ends
+    for tick in ticks:
+        parts.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class=grid />'
+                     '<text x="%.1f" y="%d" class=tick text-anchor=middle>%g s</text>' % (
+                         x(tick), _TOP - 6, x(tick), height - 24, x(tick), height - 8, tick))
+    for i, d in enumerate(detectors):
+        parts.append('<rect x="%d" y="8" width="10" height="10" fill="%s" />'
+                     '<text x="%d" y="17" class=tick>%s target</text>' % (
+                         _LEFT + 150 * i, _COLORS[i % len(_COLORS)], _LEFT + 150 * i + 14,
+                         html.escape(d)))
+    for r, row in enumerate(rows):
+        top = _TOP + r * band
+        parts.append('<text x="%d" y="%d" class=label text-anchor=end>%s</text>' % (
+            _LEFT - 8, top + len(detectors) * _BAR / 2 + 4, html.escape(row["variant"])))
+        if row["budget_secs"]:
+            parts.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class=budget>'
+                         '<title>budget %g s</title></line>' % (
+                             x(row["budget_secs"]), top - 2, x(row["budget_secs"]),
+                             top + len(detectors) * _BAR + 2, row["budget_secs"]))
+        for i, d in enumerate(detectors):
+            cell = row["detectors"][d]
+            y = top + i * _BAR
+            color = _COLORS[i % len(_COLORS)]
+            tip = html.escape("%s / %s: %s; %s" % (
+                row["variant"], d, _span(cell["median_secs"], cell["worst_secs"]), _fired(cell)))
+            if cell["median_secs"] is None:
+                parts.append('<rect x="%d" y="%d" width="%.1f" height="%d" class=missed>'
+                             '<title>%s</title></rect>' % (_LEFT, y + 1, x(high) - _LEFT,
+                                                           _BAR - 2, tip))
+                continue
+            parts.append('<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s">'
+                         '<title>%s</title></rect>' % (
+                             _LEFT, y + 1, max(1.0, x(cell["median_secs"]) - _LEFT),
+                             _BAR - 2, color, tip))
+            worst = cell["worst_secs"] if cell["worst_secs"] is not None else high
+            parts.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class=worst />' % (
+                x(worst), y + 1, x(worst), y + _BAR - 1))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+_STYLE = """
+body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
+.chart{width:860px;border:1px solid #ddd}.grid{stroke:#ddd}.tick{font-size:11px;fill:#555}
+.label{font-size:12px}.budget{stroke:#b00020;stroke-dasharray:3 2}.worst{stroke:#222;stroke-width:2}
+.missed{fill:none;stroke:#b00020;stroke-dasharray:4 3}.ok{color:#176f2c}.bad{color:#b00020}
+"""
+
+
+def render_html(summary):
+    detectors = summary["detectors"]
+    failed = [row for row in summary["rows"] if not row["passed"]]
+    head = "".join("<th>%s target</th>" % html.escape(d) for d in detectors)
+    body = []
+    for row in summary["rows"]:
+        cells = "".join("<td>%s<br><small>%s</small></td>" % (
+            html.escape(_span(row["detectors"][d]["median_secs"],
+                              row["detectors"][d]["worst_secs"])),
+            html.escape(_fired(row["detectors"][d]) or "nothing fired"))
+            for d in detectors)
+        body.append("<tr><td><b>%s</b><br><small>%s</small></td>%s<td>%s</td>"
+                    "<td class=%s>%s</td></tr>" % (
+                        html.escape(row["variant"]), html.escape(row["title"]), cells,
+                        html.escape(_span(row["median_secs"], row["worst_secs"])),
+                        "ok" if row["passed"] else "bad", html.escape(row["verdict"])))
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8>"
+        "<title>echo-lab bug hunt</title><style>%s</style>"
+        "<h1>echo-lab bug hunt</h1>"
+        "<p>Generated %s by <code>%s</code>: %d trial(s), %d s per detector and trial, "
+        "starting from %s. <strong class=%s>%s</strong></p>"
+        "<p>Bars: median time from launch to the first report (log scale); black tick: "
+        "worst trial; dashed red: the class's budget; dashed outline: not found.</p>%s"
+        "<table><tr><th>class</th>%s<th>first detector</th><th>result</th></tr>%s</table>"
+        "</html>\n" % (
+            _STYLE, html.escape(summary["generated"]), html.escape(summary["command"]),
+            summary["trials"], summary["time_limit_secs"],
+            "the in-tree corpus" if summary["start"] == "corpus" else "an empty corpus",
+            "bad" if failed else "ok",
+            "%d row(s) failed" % len(failed) if failed else "every row passed",
+            _chart(summary), head, "".join(body)))

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Tests for the hunt: the class catalog and its consistency checks, the
+outcome of one detector run (oracle, sanitizer, signal death, clean finish,
+harness error) against stand-in fuzz binaries, and the verdicts of the
+summary, which must fail on a miss, a slow class, a false alarm or an error."""
+
+import argparse
+import os
+import pathlib
+import stat
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import bug_catalog  # noqa: E402
+import campaign  # noqa: E402
+import hunt  # noqa: E402
+import hunt_report  # noqa: E402
+
+HEADER = """\
+// 1. The connection is destroyed inside its own event handler, then touched.
+#ifndef ECHO_BUG_USE_AFTER_FREE
+#define ECHO_BUG_USE_AFTER_FREE 0
+#endif
+// 2. Peer EOF closes at once, dropping the output still queued.
+#ifndef ECHO_BUG_EOF_DROPS_QUEUE
+#define ECHO_BUG_EOF_DROPS_QUEUE 0
+#endif
+"""
+BAZELRC = """\
+build:fuzz --config=asan
+build:bug_use_after_free --config=asan --copt=-DECHO_BUG_USE_AFTER_FREE=1
+build:bug_eof_drops_queue --config=asan --copt=-DECHO_BUG_EOF_DROPS_QUEUE=1
+"""
+
+
+class CatalogTest(unittest.TestCase):
+    def test_reads_classes_in_order_with_budgets(self):
+        bugs = bug_catalog.parse(HEADER, BAZELRC)
+        self.assertEqual([(b.number, b.name) for b in bugs],
+                         [(1, "use_after_free"), (2, "eof_drops_queue")])
+        self.assertEqual(bugs[1].title, "Peer EOF closes at once, dropping the output still queued")
+        self.assertTrue(bugs[0].memory_safety)
+        self.assertEqual(bugs[0].budget_secs, 5.0)
+        self.assertEqual(bugs[1].budget_secs, 60.0)
+
+    def test_class_without_build_config_is_an_error(self):
+        with self.assertRaisesRegex(bug_catalog.CatalogError, "eof_drops_queue"):
+            bug_catalog.parse(HEADER, BAZELRC.replace("build:bug_eof_drops_queue", "build:x"))
+
+    def test_config_without_class_is_an_error(self):
+        with self.assertRaisesRegex(bug_catalog.CatalogError, "sigpipe"):
+            bug_catalog.parse(HEADER, BAZELRC + "build:bug_sigpipe --config=asan\n")
+
+    def test_the_real_catalog_is_consistent(self):
+        root = pathlib.Path(os.environ.get("TEST_SRCDIR", ""), os.environ.get("TEST_WORKSPACE", ""))
+        if not (root / ".bazelrc").is_file():
+            root = pathlib.Path(__file__).resolve().parents[2]
+        names = [b.name for b in bug_catalog.load(root)]
+        self.assertIn("use_after_free", names)
+        self.assertIn("sigpipe", names)
+
+
+# A stand-in fuzz binary: behaves as $BEHAVIOUR says, whatever its flags.
+FAKE_FUZZER = """\
+#!/bin/sh
+case "$BEHAVIOUR" in
+  oracle) echo 'ORACLE FAILED (fuzz/server_fuzzer.cc:139): c.received == c.sent: client 3: sent 12, echoed 7' >&2; exit 1 ;;
+  asan) echo '==9==ERROR: AddressSanitizer: heap-use-after-free on address 0x6190' >&2
+        echo '    #0 0x55 in echo::EchoServer::OnClientEvent(int) /x/src/server/echo_server.cc:256:5' >&2; exit 1 ;;
+  sigpipe) kill -PIPE $$ ;;
+  clean) echo 'Done 1000 runs in 1 second(s)' >&2; exit 0 ;;
+  broken) echo 'unknown flag' >&2; exit 1 ;;
+esac
+"""
+
+
+class RunDetectorTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = pathlib.Path(tempfile.mkdtemp())
+        (self.tmp / "fuzz" / "corpus" / "server").mkdir(parents=True)
+        (self.tmp / "fuzz" / "corpus" / "server" / "seed").write_bytes(b"x")
+        binary = self.tmp / "fuzz" / "server_bin"
+        binary.write_text(FAKE_FUZZER)
+        binary.chmod(binary.stat().st_mode | stat.S_IXUSR)
+        (self.tmp / "fuzz" / "server.options").write_text("[libfuzzer]\nmax_len = 130\n")
+        self.target = campaign.Target("server", self.tmp, self.tmp)
+        self.runs = 0
+
+    def run_as(self, behaviour):
+        os.environ["BEHAVIOUR"] = behaviour
+        self.runs += 1
+        return hunt.run_detector(self.target, 1, 5, False, self.tmp / "work" / str(self.runs))
+
+    def test_oracle_failure_is_a_finding_named_by_its_message(self):
+        outcome = self.run_as("oracle")
+        self.assertIsNotNone(outcome["secs"])
+        self.assertEqual(outcome["kind"], "oracle: fuzz/server_fuzzer.cc:139")
+        self.assertEqual(outcome["label"], "oracle: client _: sent _, echoed _ [server_fuzzer.cc:139]")
+        self.assertIsNone(outcome["error"])
+
+    def test_sanitizer_report_is_a_finding_of_its_kind(self):
+        outcome = self.run_as("asan")
+        self.assertEqual(outcome["kind"], "heap-use-after-free")
+        self.assertEqual(outcome["label"], "AddressSanitizer: heap-use-after-free")
+
+    def test_death_by_an_unhandled_signal_is_a_finding(self):
+        outcome = self.run_as("sigpipe")
+        self.assertIsNotNone(outcome["secs"])
+        self.assertEqual(outcome["label"], "killed by SIGPIPE")
+
+    def test_clean_finish_is_no_finding(self):
+        outcome = self.run_as("clean")
+        self.assertIsNone(outcome["secs"])
+        self.assertIsNone(outcome["error"])
+
+    def test_failure_without_a_report_is_an_error_not_a_finding(self):
+        outcome = self.run_as("broken")
+        self.assertIsNone(outcome["secs"])
+        self.assertIn("exited 1 without a report", outcome["error"])
+
+
+def outcome(secs, label="oracle: x [f.cc:1]", error=None):
+    return {"trial": 1, "seed": 1, "secs": secs, "kind": label, "label": label if secs else None,
+            "signature": "s", "error": error, "log": "log"}
+
+
+class SummaryTest(unittest.TestCase):
+    catalog = {b.name: b for b in bug_catalog.parse(HEADER, BAZELRC)}
+    args = argparse.Namespace(command="tools/dev hunt", trials=3, time=60, start="corpus",
+                              detector=["connection", "server"])
+
+    def row(self, variant, connection, server):
+        results = {variant: {"connection": [outcome(s) for s in connection],
+                             "server": [outcome(s) for s in server]}}
+        return hunt_report.summarize(results, self.catalog, self.args)["rows"][0]
+
+    def test_class_time_is_the_first_detector_per_trial(self):
+        row = self.row("eof_drops_queue", [0.5, None, 30.0], [2.0, 3.0, None])
+        self.assertTrue(row["passed"], row["verdict"])
+        self.assertEqual(row["detected_trials"], 3)
+        self.assertEqual((row["median_secs"], row["worst_secs"]), (3.0, 30.0))
+        server = row["detectors"]["server"]
+        self.assertEqual((server["found"], server["median_secs"], server["worst_secs"]),
+                         (2, 3.0, None))
+
+    def test_a_trial_missed_by_every_detector_fails_the_class(self):
+        row = self.row("eof_drops_queue", [0.5, None, 0.5], [0.5, None, 0.5])
+        self.assertFalse(row["passed"])
+        self.assertEqual(row["verdict"], "MISSED in 1 trial(s)")
+
+    def test_median_over_budget_fails_the_class(self):
+        row = self.row("use_after_free", [None] * 3, [4.0, 6.0, 7.0])
+        self.assertFalse(row["passed"])
+        self.assertIn("too slow", row["verdict"])
+
+    def test_any_finding_on_the_clean_build_is_a_false_alarm(self):
+        row = self.row("clean", [None, None, None], [None, 12.0, None])
+        self.assertFalse(row["passed"])
+        self.assertEqual(row["verdict"], "FALSE ALARM in 1 trial(s)")
+        self.assertTrue(self.row("clean", [None] * 3, [None] * 3)["passed"])
+
+    def test_a_false_alarm_shows_in_the_table(self):
+        results = {"clean": {"connection": [outcome(None)] * 3,
+                             "server": [outcome(None), outcome(12.0, "oracle: y [g.cc:2]"),
+                                        outcome(None)]}}
+        text = hunt_report.markdown(hunt_report.summarize(results, self.catalog, self.args))
+        self.assertIn("| clean | nothing fired | found in 1/3 only: oracle: y [g.cc:2] (1/3) | "
+                      "not found | FALSE ALARM in 1 trial(s) |", text)
+
+    def test_detector_error_fails_even_a_detected_class(self):
+        results = {"eof_drops_queue": {
+            "connection": [outcome(0.1)] * 3,
+            "server": [outcome(None, error="libFuzzer exited 1 without a report")] * 3}}
+        row = hunt_report.summarize(results, self.catalog, self.args)["rows"][0]
+        self.assertFalse(row["passed"])
+
+    def test_reports_render_every_row(self):
+        results = {"clean": {"connection": [outcome(None)] * 3, "server": [outcome(None)] * 3},
+                   "use_after_free": {"connection": [outcome(None)] * 3,
+                                      "server": [outcome(0.2, "AddressSanitizer: x")] * 3}}
+        summary = hunt_report.summarize(results, self.catalog, self.args)
+        self.assertEqual([r["variant"] for r in summary["rows"]], ["use_after_free", "clean"])
+        text = hunt_report.markdown(summary)
+        self.assertIn("| 1. use_after_free | not found | 0.20 s: AddressSanitizer: x |", text)
+        page = hunt_report.render_html(summary)
+        self.assertIn("<svg", page)
+        self.assertNotIn("http://", page.replace("http://www.w3.org", ""))
+        paths = hunt_report.write(summary, tempfile.mkdtemp())
+        self.assertTrue(all(p.stat().st_size > 0 for p in paths.values()))
+
+
+if __name__ == "__main__":
+    unittest.main()
