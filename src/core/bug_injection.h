@@ -2,9 +2,11 @@
 // the original blog-post echo server, so the testbed can show it catches them.
 //
 // Each ECHO_BUG_<NAME> is 0 unless a build sets it (`--config=bug_<name>`,
-// see .bazelrc); code guarded by `if (ECHO_BUG_<NAME>)` is then dead and the
-// compiler removes it, so a normal build contains none of it. Every use is
-// marked with a comment "INJECTED BUG <NAME>" so that `grep` shows them all.
+// see .bazelrc). Every use is a preprocessor block, `#if ECHO_BUG_<NAME>`,
+// so a normal build does not even compile the defect: it contains none of
+// it, and source-based coverage (tools/dev coverage) does not count it as
+// code the tests never ran. Every use is marked with a comment
+// "INJECTED BUG <NAME>" so that `grep` shows them all.
 // Detectors must not know which bug is injected: no test or harness reads
 // these macros.
 

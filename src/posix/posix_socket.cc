@@ -20,8 +20,12 @@ IoResult PosixSocket::Read(uint8_t* buffer, size_t capacity) {
 IoResult PosixSocket::Write(ByteView bytes) {
   return RetryInterrupted(
       [&] {
+#if ECHO_BUG_SIGPIPE
         // INJECTED BUG SIGPIPE: a send to a vanished peer raises SIGPIPE.
-        const int flags = ECHO_BUG_SIGPIPE ? 0 : MSG_NOSIGNAL;
+        const int flags = 0;
+#else
+        const int flags = MSG_NOSIGNAL;
+#endif
         const ssize_t n = ::send(fd_.get(), bytes.data, bytes.size, flags);
         return RawIo{n, errno};
       },

@@ -253,15 +253,15 @@ void EchoServer::OnClientTimer(Client* client) {
 // sooner than any idle deadline the timer may be set for.
 void EchoServer::Rearm(Client* client, Interest interest) {
   if (interest.none()) {
-    if (ECHO_BUG_USE_AFTER_FREE) {  // INJECTED BUG USE_AFTER_FREE
-      // Destroys the client inside its own callback, then touches it.
-      client->watcher.stop();
-      client->idle_timer.stop();
-      --stats_.open;
-      clients_.erase(client->position);
-      if (client->watcher.events != 0) ++stats_.refused;
-      return;
-    }
+#if ECHO_BUG_USE_AFTER_FREE  // INJECTED BUG USE_AFTER_FREE
+    // Destroys the client inside its own callback, then touches it.
+    client->watcher.stop();
+    client->idle_timer.stop();
+    --stats_.open;
+    clients_.erase(client->position);
+    if (client->watcher.events != 0) ++stats_.refused;
+    return;
+#endif
     Retire(client);
     return;
   }

@@ -143,7 +143,9 @@ int Serve(const echo::ServerOptions& options) {
 int main(int argc, char** argv) {
   // Sends use MSG_NOSIGNAL already; ignoring SIGPIPE as well means no future
   // write path can ever be killed by a vanished peer.
-  if (!ECHO_BUG_SIGPIPE) std::signal(SIGPIPE, SIG_IGN);  // INJECTED BUG SIGPIPE
+#if !ECHO_BUG_SIGPIPE  // INJECTED BUG SIGPIPE: keeps SIGPIPE's default action.
+  std::signal(SIGPIPE, SIG_IGN);
+#endif
 
   const std::vector<std::string> args(argv + 1, argv + argc);
   const echo::FlagParseResult parsed = echo::ParseServerFlags(args);
