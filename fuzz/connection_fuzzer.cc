@@ -6,7 +6,9 @@
 // copy of what was sent. After every action it checks:
 //   - the bytes echoed so far are exactly the stream's prefix (order, no
 //     loss, no duplicate);
-//   - while open, every byte taken from the peer is either echoed or queued;
+//   - while open, every byte taken from the peer is either echoed or queued,
+//     and the peer's EOF is noted exactly when a read returned it, after
+//     which the connection never wants to read;
 //   - the queue never exceeds its high watermark;
 //   - no socket call after close, and closed <=> wants nothing;
 //   - a read or write error closes the connection at once, and a connection
@@ -273,6 +275,11 @@ void ConnectionHarness::CheckInvariants() {
     FUZZ_CHECK(peer_.taken() == echoed.size() + conn.queued(),
                "read %zu, echoed %zu, queued %zu: bytes lost or invented",
                peer_.taken(), echoed.size(), conn.queued());
+    FUZZ_CHECK(conn.peer_closed() == (peer_.eof_reads() > 0),
+               "peer EOF %s, but %d read(s) returned EOF",
+               conn.peer_closed() ? "noted" : "not noted", peer_.eof_reads());
+    FUZZ_CHECK(!conn.peer_closed() || !conn.interest().read,
+               "wants to read after the peer's EOF");
   } else if (IsGracefulClose(conn.close_reason())) {
     FUZZ_CHECK(echoed.size() == taken_at_close_, "%s before echoing all",
                CloseReasonName(conn.close_reason()));

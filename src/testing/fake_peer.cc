@@ -39,7 +39,8 @@ void FakePeer::Reset() {
   idle_writes_ = IdleWrites::kAcceptAll;
   received_.clear();
   shut_down_ = closed_ = false;
-  calls_after_close_ = read_calls_ = read_errors_ = write_calls_ = write_errors_ = 0;
+  calls_after_close_ = read_calls_ = eof_reads_ = read_errors_ = 0;
+  write_calls_ = write_errors_ = 0;
 }
 
 std::unique_ptr<Socket> FakePeer::NewSocket() {
@@ -87,6 +88,7 @@ RawIo FakePeer::NextRead(uint8_t* buffer, size_t capacity) {
       return {static_cast<long>(n), 0};
     }
     case Kind::kEof:
+      ++eof_reads_;
       return {0, 0};  // Sticky, like a real socket after FIN.
     case Kind::kWouldBlock:
       ++next_read_;

@@ -61,6 +61,8 @@ class FakePeer {
   // Calls made on the socket after Close(): must always be 0.
   int calls_after_close() const { return calls_after_close_; }
   int read_calls() const { return read_calls_; }
+  // Read calls answered with EOF (CloseSendingSide).
+  int eof_reads() const { return eof_reads_; }
   // Calls answered with a scripted error (ReadFails, WriteFails).
   int read_errors() const { return read_errors_; }
   int write_errors() const { return write_errors_; }
@@ -99,6 +101,7 @@ class FakePeer {
   bool closed_ = false;
   int calls_after_close_ = 0;
   int read_calls_ = 0;
+  int eof_reads_ = 0;
   int read_errors_ = 0;
   int write_errors_ = 0;
   int write_calls_ = 0;
