@@ -110,6 +110,20 @@ TEST(EchoConnectionTest, WriteErrorsCloseWithTheirReason) {
   EXPECT_EQ(read_failed.close_reason(), CloseReason::kReadFailed);
 }
 
+// These names are the words of the server's debug log ("connection 3
+// closed: peer-reset, ...").
+TEST(EchoConnectionTest, EveryCloseReasonHasALogName) {
+  EXPECT_STREQ(CloseReasonName(CloseReason::kNone), "open");
+  EXPECT_STREQ(CloseReasonName(CloseReason::kPeerFinished), "peer-finished");
+  EXPECT_STREQ(CloseReasonName(CloseReason::kPeerReset), "peer-reset");
+  EXPECT_STREQ(CloseReasonName(CloseReason::kReadFailed), "read-failed");
+  EXPECT_STREQ(CloseReasonName(CloseReason::kWriteFailed), "write-failed");
+  EXPECT_STREQ(CloseReasonName(CloseReason::kAborted), "aborted");
+  EXPECT_STREQ(CloseReasonName(CloseReason::kIdleTimeout), "idle-timeout");
+  EXPECT_STREQ(CloseReasonName(CloseReason::kDrained), "drained");
+  EXPECT_STREQ(CloseReasonName(static_cast<CloseReason>(99)), "unknown");
+}
+
 TEST(EchoConnectionTest, FirstCloseReasonSticks) {
   EchoConnection conn;
   conn.Abort();

@@ -23,8 +23,6 @@ class PosixSocket final : public Socket {
   IoResult ShutdownWrite() override;
   void Close() override { fd_.reset(); }
 
-  int fd() const { return fd_.get(); }
-
  private:
   UniqueFd fd_;
 };

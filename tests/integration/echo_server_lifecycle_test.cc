@@ -1,12 +1,14 @@
 // Lifecycle tests of the echo_server binary: draining on SIGTERM with output
 // queued, the second signal, the drain timeout, the connection limit, the
 // idle timeout seen from outside, SIGUSR1 counters, and running out of file
-// descriptors (under prlimit) without spinning.
+// descriptors (under prlimit) without spinning, and the descriptor limit
+// raised at startup.
 
 #include <signal.h>
 
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -243,6 +245,27 @@ TEST_F(EchoServerLifecycleTest, OutOfDescriptorsRefusesWithoutSpinningAndRecover
       },
       DeadlineIn(kIoTimeout)))
       << "not serving again after clients left";
+}
+
+// The soft limit goes up to the hard one; a hard limit below what
+// --max-connections needs is worth a warning before serving starts.
+TEST_F(EchoServerLifecycleTest, RaisesTheDescriptorLimitAndWarnsWhenItStaysTooLow) {
+  ASSERT_TRUE(ChildProcess::Spawn(
+      "/usr/bin/prlimit",
+      {"--nofile=32:64", "--", ServerBinary(), "--port", "0", "--max-connections", "100"},
+      &server_));
+  EXPECT_EQ(server_->ReadStderrLine(DeadlineIn(kStartTimeout)).value_or("(none)"),
+            "echo_server: warning: descriptor limit 64 is below --max-connections 100; "
+            "extra clients will be refused");
+  const auto listening = server_->ReadStderrLine(DeadlineIn(kStartTimeout));
+  ASSERT_TRUE(listening);
+  ASSERT_TRUE(ParseListeningLine(*listening, "echo_server: listening on 127.0.0.1:", &port_));
+  std::ifstream limits("/proc/" + std::to_string(server_->pid()) + "/limits");
+  std::string line, soft, hard;
+  while (std::getline(limits, line) && line.rfind("Max open files", 0) != 0) {
+  }
+  std::istringstream(line.substr(std::strlen("Max open files"))) >> soft >> hard;
+  EXPECT_EQ(soft + "/" + hard, "64/64") << line;
 }
 
 }  // namespace
