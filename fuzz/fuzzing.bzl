@@ -9,11 +9,16 @@ For `name` it declares:
   name_run        a launcher: bazel run --config=fuzz //fuzz:name_run --
                   [--timeout_secs=N] [--regression] [--clean] [--jobs=N]
                   [-- libFuzzer flags...]
-  name_options    the target's engine options as a libFuzzer .options file
-                  (also read by the launcher and by tools/dev fuzz).
+  name_options    bazel-bin/fuzz/<name>.options, a copy of the target's
+                  engine options (read by the launcher and by tools/dev fuzz).
 
 Engine options (max_len, dictionary, use_value_profile...) belong to the
-target, declared here, not only on someone's command line.
+target, not only to someone's command line. They live in one checked-in
+libFuzzer .options file per target, options/<name>.options, which
+.clusterfuzzlite/build.sh ships unchanged to ClusterFuzzLite; its `dict`
+line names <name>.dict in this folder. (Not <name>.options beside the
+BUILD file: the copy above, which tools expect in bazel-bin/fuzz/, would
+clash with a source file of that name.)
 """
 
 # Copts for test scaffolding (harnesses, oracles, fake sockets, decoders):
@@ -29,19 +34,15 @@ NO_FUZZ_COVERAGE = select({
     "//conditions:default": [],
 })
 
-def _options_file_content(name, engine_options, dict_label):
-    lines = ["[libfuzzer]"]
-    for key in sorted(engine_options.keys()):
-        lines.append("%s = %s" % (key, engine_options[key]))
-    if dict_label:
-        lines.append("dict = %s.dict" % name)
-    return "\\n".join(lines) + "\\n"
-
-def echo_fuzz_test(name, srcs, deps = [], dict = None, engine_options = {}, **kwargs):
+def echo_fuzz_test(name, srcs, deps = [], **kwargs):
     corpus = native.glob(["corpus/%s/**" % name])
     regressions = native.glob(["regressions/%s/**" % name], allow_empty = True)
     if not corpus:
         fail("%s: corpus/%s/ must hold at least one seed" % (name, name))
+    options = "options/%s.options" % name
+    if not native.glob([options], allow_empty = True):
+        fail("%s: %s must hold the target's engine options" % (name, options))
+    dicts = native.glob([name + ".dict"], allow_empty = True)
 
     native.cc_library(
         name = name + "_harness",
@@ -74,8 +75,9 @@ def echo_fuzz_test(name, srcs, deps = [], dict = None, engine_options = {}, **kw
 
     native.genrule(
         name = name + "_options",
+        srcs = [options],
         outs = [name + ".options"],
-        cmd = "printf '%s' > $@" % _options_file_content(name, engine_options, dict),
+        cmd = "cp $< $@",
     )
 
     launcher_data = [":" + name + "_bin", ":" + name + "_options"]
@@ -85,9 +87,9 @@ def echo_fuzz_test(name, srcs, deps = [], dict = None, engine_options = {}, **kw
         "--corpus=fuzz/corpus/" + name,
         "--regressions=fuzz/regressions/" + name,
     ]
-    if dict:
-        launcher_data.append(dict)
-        launcher_args.append("--dict=$(location %s)" % dict)
+    if dicts:
+        launcher_data += dicts
+        launcher_args.append("--dict=$(location %s)" % dicts[0])
     native.sh_binary(
         name = name + "_run",
         testonly = True,
