@@ -7,9 +7,13 @@ campaign can find several bugs; deduplicates crashes by stack signature,
 minimizes each new one and saves it under fuzz/regressions/<target>/; merges
 new coverage into fuzz/corpus/<target>/ (-merge=1, minimized). Writes a JSON
 and a self-contained HTML report and exits 1 if anything was found.
+
+The engine is libFuzzer here; afl_engine.py runs the same campaign, triage
+and report with AFL++ (tools/dev fuzz --engine afl).
 """
 
 import argparse
+import collections
 import json
 import os
 import pathlib
@@ -28,6 +32,14 @@ ARTIFACT_PREFIXES = ("crash-", "leak-", "timeout-", "oom-")
 MAX_RESTARTS = 20
 PER_INPUT_TIMEOUT_SECS = 25
 
+# What a fuzzing engine supplies to a campaign: its name; where a target's
+# binary and .options file are in its build folder, binary(bin_dir, name) and
+# options(bin_dir, name); fuzz(campaign, worker), one worker fuzzing until the
+# campaign's time is up; minimize(target, artifact, work), the path of a
+# smaller input with the same crash (or the artifact); merge(campaign), the
+# number of new inputs added to the in-tree corpus. LIBFUZZER is below.
+Engine = collections.namedtuple("Engine", "name binary options fuzz minimize merge")
+
 
 def read_engine_options(path):
     """The [libfuzzer] key = value pairs of a target's .options file."""
@@ -42,15 +54,17 @@ def read_engine_options(path):
 class Target:
     """One fuzz target: its binary, flags and folders."""
 
-    def __init__(self, name, bin_dir, source_dir):
+    def __init__(self, name, bin_dir, source_dir, engine=None):
         self.name = name
-        self.binary = bin_dir / "fuzz" / (name + "_bin")
+        self.engine = engine or LIBFUZZER
+        self.binary = self.engine.binary(bin_dir, name)
         self.corpus = source_dir / "fuzz" / "corpus" / name
         self.regressions = source_dir / "fuzz" / "regressions" / name
-        options = read_engine_options(bin_dir / "fuzz" / (name + ".options"))
-        self.flags = ["-%s=%s" % (k, v) for k, v in sorted(options.items()) if k != "dict"]
-        if "dict" in options:
-            self.flags.append("-dict=%s" % (source_dir / "fuzz" / options["dict"]))
+        self.options = read_engine_options(self.engine.options(bin_dir, name))
+        self.dict = (source_dir / "fuzz" / self.options["dict"]) if "dict" in self.options else None
+        self.flags = ["-%s=%s" % (k, v) for k, v in sorted(self.options.items()) if k != "dict"]
+        if self.dict:
+            self.flags.append("-dict=%s" % self.dict)
 
     def seed_dirs(self):
         dirs = [self.corpus]
@@ -109,10 +123,10 @@ class Campaign:
 
 
 def run_worker(campaign, worker):
-    """Runs fuzz_until_done, recording any failure of the worker itself: a
+    """Runs the engine's worker, recording any failure of the worker itself: a
     worker that dies must fail the campaign, not look like a clean run."""
     try:
-        fuzz_until_done(campaign, worker)
+        campaign.target.engine.fuzz(campaign, worker)
     except Exception as error:  # noqa: BLE001 - reported, then fails the run
         with campaign.lock:
             campaign.errors.append("worker %d: %r" % (worker, error))
@@ -170,9 +184,16 @@ def drop_input(campaign, content):
 
 
 def triage(campaign, artifact, log_path):
-    """Deduplicates a finding by signature; minimizes and keeps new ones."""
+    """Deduplicates a finding by the signature of its sanitizer or oracle log;
+    minimizes and keeps new ones."""
     kind, frames, signature = libfuzzer_log.crash_signature(
         log_path.read_text(errors="replace"))
+    record_finding(campaign, artifact, log_path, kind, frames, signature)
+
+
+def record_finding(campaign, artifact, log_path, kind, frames, signature):
+    """Counts a finding under its signature; the first of each is minimized
+    and kept as a reproducer. Consumes `artifact`."""
     with campaign.lock:
         known = signature in campaign.crashes
         if known:
@@ -184,7 +205,7 @@ def triage(campaign, artifact, log_path):
                 "log": str(log_path), "input": None,
             }
     if not known:
-        minimized = minimize(campaign.target, artifact, campaign.work)
+        minimized = campaign.target.engine.minimize(campaign.target, artifact, campaign.work)
         kept = keep_reproducer(campaign, minimized, kind, signature)
         with campaign.lock:
             campaign.crashes[signature]["input"] = str(kept)
@@ -260,7 +281,7 @@ def run_target(target, args, work_root):
         w.join()
     stop.set()
     progress.join()
-    merged = merge_new_inputs(campaign) if args.merge else 0
+    merged = target.engine.merge(campaign) if args.merge else 0
     return summarize(campaign, merged)
 
 
@@ -268,15 +289,17 @@ def summarize(campaign, merged):
     elapsed = max(0.1, time.monotonic() - campaign.started)
     execs = campaign.total_execs()
     final = max(campaign.samples, key=lambda s: s["t"], default={})
+    features = [s["ft"] for s in campaign.samples if s.get("ft") is not None]
     return {
         "target": campaign.target.name,
+        "engine": campaign.target.engine.name,
         "seconds": round(elapsed, 1),
         "jobs": campaign.args.jobs,
         "execs": execs,
         "exec_per_sec": round(execs / elapsed),
         "exec_per_sec_per_job": round(execs / elapsed / campaign.args.jobs),
         "coverage": max((s["cov"] for s in campaign.samples), default=0),
-        "features": max((s["ft"] or 0 for s in campaign.samples), default=0),
+        "features": max(features, default=None),  # None: not libFuzzer, or no sample
         "corpus": final.get("corp"),
         "merged_into_corpus": merged,
         "findings": sorted(campaign.crashes.values(), key=lambda c: c["found_after_secs"]),
@@ -284,6 +307,13 @@ def summarize(campaign, merged):
         "samples": campaign.samples,
         "work_dir": str(campaign.work),
     }
+
+
+LIBFUZZER = Engine(
+    name="libfuzzer",
+    binary=lambda bin_dir, name: bin_dir / "fuzz" / (name + "_bin"),
+    options=lambda bin_dir, name: bin_dir / "fuzz" / (name + ".options"),
+    fuzz=fuzz_until_done, minimize=minimize, merge=merge_new_inputs)
 
 
 def parse_args(argv):
@@ -304,11 +334,11 @@ def parse_args(argv):
     return args
 
 
-def main(argv):
+def main(argv, engine=None):
     args = parse_args(argv)
     args.report_dir.mkdir(parents=True, exist_ok=True)
     work_root = tempfile.mkdtemp(prefix="echo_fuzz_")
-    results = [run_target(Target(name, args.bin_dir, args.source_dir), args, work_root)
+    results = [run_target(Target(name, args.bin_dir, args.source_dir, engine), args, work_root)
                for name in args.target]
     paths = report.write(results, args.report_dir)
     findings = sum(len(r["findings"]) for r in results)

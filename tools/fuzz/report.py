@@ -3,7 +3,8 @@
 The HTML page is self-contained (inline CSS and SVG, no script, nothing
 fetched), so it opens offline from a CI artifact. Each target gets a table
 row, two charts over time (coverage, and executions per second summed over
-its workers) and the list of its findings.
+its workers) and the list of its findings. Both engines (libFuzzer, AFL++)
+report in this one format; each target records which engine ran it.
 """
 
 import datetime
@@ -90,17 +91,23 @@ def _finding_rows(findings):
             "<th>found after</th><th>hits</th><th>reproducer</th></tr>%s</table>" % rows)
 
 
+def _engine(r):
+    return r.get("engine", "libfuzzer")  # Reports from before engines were recorded.
+
+
 def _target_section(r):
     return (
         "<section><h2>{name}</h2>"
-        "<p>{seconds} s, {jobs} job(s): {execs:,} executions, {eps:,} exec/s "
-        "({eps_job:,} per job), coverage {cov} edges, {ft} features, "
+        "<p>{engine}, {seconds} s, {jobs} job(s): {execs:,} executions, {eps:,} exec/s "
+        "({eps_job:,} per job), coverage {cov} edges{ft}, "
         "{merged} new input(s) merged into the corpus.</p>"
         "<div class=charts>{cov_chart}{eps_chart}</div>{findings}</section>"
     ).format(
-        name=html.escape(r["target"]), seconds=r["seconds"], jobs=r["jobs"],
-        execs=r["execs"], eps=r["exec_per_sec"], eps_job=r["exec_per_sec_per_job"],
-        cov=r["coverage"], ft=r["features"], merged=r["merged_into_corpus"],
+        name=html.escape(r["target"]), engine=html.escape(_engine(r)), seconds=r["seconds"],
+        jobs=r["jobs"], execs=r["execs"], eps=r["exec_per_sec"],
+        eps_job=r["exec_per_sec_per_job"], cov=r["coverage"],
+        ft="" if r["features"] is None else ", %s features" % r["features"],
+        merged=r["merged_into_corpus"],
         cov_chart=svg_chart(series(r["samples"], "cov"), "coverage (edges)", "edges"),
         eps_chart=svg_chart(series(r["samples"], "exec_per_sec"), "executions per second",
                             "exec/s"),
@@ -121,15 +128,17 @@ def render_html(document):
     targets = document["targets"]
     findings = sum(len(t["findings"]) for t in targets)
     summary_rows = "".join(
-        "<tr><td>%s</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td class=%s>%d</td></tr>" % (
-            html.escape(t["target"]), t["execs"], t["exec_per_sec"], t["coverage"],
-            t["merged_into_corpus"], "bad" if t["findings"] else "ok", len(t["findings"]))
+        "<tr><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td>"
+        "<td class=%s>%d</td></tr>" % (
+            html.escape(t["target"]), html.escape(_engine(t)), t["execs"], t["exec_per_sec"],
+            t["coverage"], t["merged_into_corpus"], "bad" if t["findings"] else "ok",
+            len(t["findings"]))
         for t in targets)
     return (
         "<!doctype html><html lang=en><meta charset=utf-8>"
         "<title>echo-lab fuzz campaign</title><style>%s</style>"
         "<h1>echo-lab fuzz campaign</h1><p>Generated %s. <strong class=%s>%d finding(s)</strong>.</p>"
-        "<table><tr><th>target</th><th>executions</th><th>exec/s</th><th>coverage</th>"
+        "<table><tr><th>target</th><th>engine</th><th>executions</th><th>exec/s</th><th>coverage</th>"
         "<th>merged</th><th>findings</th></tr>%s</table>%s</html>\n" % (
             _STYLE, html.escape(document["generated"]), "bad" if findings else "ok",
             findings, summary_rows, "".join(_target_section(t) for t in targets)))

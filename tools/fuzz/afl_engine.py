@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""AFL++ fuzz campaigns (tools/dev fuzz --engine afl).
+
+The campaign of campaign.py (progress line, triage by stack signature,
+reproducers, corpus merge, report.json and report.html) with afl-fuzz as the
+engine. The binaries are those .clusterfuzzlite/build.sh makes with
+afl-clang-fast and AFL++'s libFuzzer-compatible driver: <bin-dir>/<target>
+and <target>.options.
+
+Each worker is one afl-fuzz run for the campaign's time (-V), seeded with the
+in-tree corpus and reproducers, with the target's max_len (-G) and
+dictionary (-x); several workers form one -M/-S group. The chart samples
+come from the StatsD metrics afl-fuzz sends once a second over loopback UDP:
+AFL++ 4.04c writes plot_data only after the first minute and fuzzer_stats
+once a minute, too late for short campaigns; fuzzer_stats, rewritten on
+exit, gives the final totals. Each input in crashes/ is replayed through the
+binary for its sanitizer or oracle report and triaged as libFuzzer's
+crashes are, and so is each seed afl-fuzz skips because it crashes (4.04c
+only logs those); inputs in hangs/ (over the per-input timeout) are findings
+of kind "timeout". Merging adds the queue inputs that reach an edge, or an edge
+hit-count class, that the in-tree corpus does not (afl-showmap).
+"""
+
+import hashlib
+import math
+import os
+import pathlib
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import campaign  # noqa: E402
+
+TIMEOUT_MS = campaign.PER_INPUT_TIMEOUT_SECS * 1000
+# afl-fuzz stops itself at -V; this much later it is stopped for it.
+STOP_GRACE_SECS = 30
+# What afl-fuzz needs of the sanitizers (it refuses to start otherwise): a
+# report aborts, which it sees as a crash, and nothing is symbolized during
+# fuzzing. Triage replays with the caller's symbolizing settings.
+FUZZ_SANITIZER_ENV = {
+    "ASAN_OPTIONS": "abort_on_error=1:symbolize=0:detect_leaks=1",
+    "UBSAN_OPTIONS": "halt_on_error=1:abort_on_error=1:symbolize=0",
+    "LSAN_OPTIONS": "symbolize=0",
+}
+# "[!] WARNING: Test case 'id:000002,time:0,execs:0,orig:NAME' results in a
+# crash, skipping": NAME is the seed's file name in the campaign's seeds/.
+_CRASHING_SEED = re.compile(r"Test case '[^']*,orig:([^']+)' results in a crash")
+
+
+def afl_env(**extra):
+    env = dict(os.environ, **FUZZ_SANITIZER_ENV, AFL_NO_UI="1", AFL_QUIET="1",
+               # Not the machine's tuning: CPU scaling, a core of its own, and
+               # the core_pattern CI machines pipe to a crash reporter.
+               AFL_SKIP_CPUFREQ="1", AFL_TRY_AFFINITY="1",
+               AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES="1", AFL_NO_CRASH_README="1")
+    env.update(extra)
+    return env
+
+
+def worker_dir_name(campaign_state, worker):
+    """afl-fuzz's folder under -o: "default" alone, else the -M/-S name."""
+    return "default" if campaign_state.args.jobs == 1 else "w%d" % worker
+
+
+def fuzz_command(campaign_state, worker):
+    target = campaign_state.target
+    command = ["afl-fuzz", "-i", str(campaign_state.seeds), "-o", str(campaign_state.work / "afl"),
+               "-V", str(max(1, int(campaign_state.remaining()))), "-t", str(TIMEOUT_MS)]
+    if campaign_state.args.jobs > 1:
+        command += ["-M" if worker == 0 else "-S", worker_dir_name(campaign_state, worker)]
+    if "max_len" in target.options:
+        command += ["-G", target.options["max_len"]]
+    if target.dict:
+        command += ["-x", str(target.dict)]
+    return command + ["--", str(target.binary)]
+
+
+def parse_statsd(datagram):
+    """A sample from one StatsD datagram ("fuzzing.execs_done:123|g" lines)."""
+    metrics = {}
+    for line in datagram.decode(errors="replace").splitlines():
+        name, _, rest = line.partition(":")
+        try:
+            metrics[name.rpartition(".")[2]] = float(rest.partition("|")[0])
+        except ValueError:
+            continue
+    return _sample(metrics)
+
+
+def read_fuzzer_stats(path):
+    """A sample from afl-fuzz's fuzzer_stats file ("key : value" lines)."""
+    metrics = {}
+    for line in path.read_text(errors="replace").splitlines():
+        key, _, value = (part.strip() for part in line.partition(":"))
+        try:
+            metrics[key] = float(value)
+        except ValueError:
+            continue
+    return _sample(metrics)
+
+
+def _sample(metrics):
+    """AFL++'s counters in the sample shape of libfuzzer_log.parse_status;
+    AFL's edges_found stands for coverage, and it has no features."""
+    if "execs_done" not in metrics:
+        return None
+    # A rate over no time yet comes as "inf".
+    value = lambda key: int(metrics[key]) if math.isfinite(metrics.get(key, math.nan)) else None
+    return {"execs": value("execs_done"), "event": "STATS", "cov": value("edges_found"),
+            "ft": None, "corp": value("corpus_count"), "exec_per_sec": value("execs_per_sec"),
+            "rss_mb": None}
+
+
+def fuzz(campaign_state, worker):
+    """One afl-fuzz run until the campaign's time is up, sampled once a
+    second, its findings triaged as they come."""
+    log_path = campaign_state.work / ("worker-%d-afl.log" % worker)
+    out = campaign_state.work / "afl" / worker_dir_name(campaign_state, worker)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as stats, open(log_path, "w") as log, \
+            open(log_path, errors="replace") as log_reader:
+        new_log_lines = LogFollower(log_reader)
+        stats.bind(("127.0.0.1", 0))
+        stats.settimeout(1.0)
+        env = afl_env(AFL_STATSD="1", AFL_STATSD_HOST="127.0.0.1",
+                      AFL_STATSD_PORT=str(stats.getsockname()[1]))
+        process = subprocess.Popen(fuzz_command(campaign_state, worker), stdout=log,
+                                   stderr=subprocess.STDOUT, env=env)
+        try:
+            while process.poll() is None:
+                if campaign_state.remaining() < -STOP_GRACE_SECS:
+                    process.terminate()
+                try:
+                    sample = parse_statsd(stats.recv(65536))
+                except socket.timeout:
+                    continue
+                if sample:
+                    campaign_state.record(worker, sample)
+                triage_crashing_seeds(campaign_state, new_log_lines())
+                triage_findings(campaign_state, out, settled_secs=1)
+        finally:
+            if process.poll() is None:  # This loop failed: no orphan fuzzer.
+                process.kill()
+            process.wait()
+        triage_crashing_seeds(campaign_state, new_log_lines())
+    if (out / "fuzzer_stats").is_file():
+        final = read_fuzzer_stats(out / "fuzzer_stats")
+        if final:
+            campaign_state.record(worker, final)
+    campaign_state.finish_run(worker)
+    if process.returncode != 0:
+        every_seed_crashes = "seed that does not crash" in log_path.read_text(errors="replace")
+        with campaign_state.lock:
+            campaign_state.errors.append("worker %d: afl-fuzz %s; see %s" % (
+                worker, "stopped: every seed crashes" if every_seed_crashes
+                else "exited %d" % process.returncode, log_path))
+    triage_findings(campaign_state, out)
+
+
+class LogFollower:
+    """Called, returns the complete lines added to a log since the last call."""
+
+    def __init__(self, reader):
+        self.reader = reader
+        self.partial = ""
+
+    def __call__(self):
+        lines = (self.partial + self.reader.read()).split("\n")
+        self.partial = lines.pop()
+        return lines
+
+
+def triage_crashing_seeds(campaign_state, log_lines):
+    for line in log_lines:
+        crashing = _CRASHING_SEED.search(line)
+        if crashing:
+            # A copy: triage consumes its input, and other workers skip it too.
+            artifact = campaign_state.work / ("seed-%d-%s" % (time.monotonic_ns(), crashing.group(1)))
+            shutil.copyfile(campaign_state.seeds / crashing.group(1), artifact)
+            campaign.triage(campaign_state, artifact, replay(campaign_state, artifact))
+
+
+def triage_findings(campaign_state, out, settled_secs=0):
+    """Triages, and so removes, the inputs in afl-fuzz's crashes/ and hangs/
+    last written over `settled_secs` ago (not one it is still writing)."""
+    settled = lambda path: time.time() - path.stat().st_mtime >= settled_secs
+    for artifact in sorted(filter(settled, (out / "crashes").glob("id:*"))):
+        log_path = replay(campaign_state, artifact)
+        campaign.triage(campaign_state, artifact, log_path)
+    for artifact in sorted(filter(settled, (out / "hangs").glob("id:*"))):
+        # No replay: it would only run out the same clock again.
+        log_path = campaign_state.work / ("hang-%s.log" % artifact.name.replace(":", "_"))
+        log_path.write_text("afl-fuzz: %s ran over %d ms\n" % (artifact, TIMEOUT_MS))
+        signature = hashlib.sha1(b"timeout").hexdigest()[:12]
+        campaign.record_finding(campaign_state, artifact, log_path, "timeout", [], signature)
+
+
+def replay(campaign_state, artifact):
+    """Runs one input through the binary with the caller's (symbolizing)
+    sanitizer settings; returns the path of the log, headed by what AFL saw.
+    An abort (an oracle's) gets a stack trace too, as libFuzzer prints one
+    for it, so the signature has the same frames under either engine."""
+    log_path = campaign_state.work / ("replay-%s.log" % artifact.name.replace(":", "_"))
+    env = dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":handle_abort=1")
+    try:
+        result = subprocess.run([str(campaign_state.target.binary), str(artifact)], env=env,
+                                capture_output=True, text=True, errors="replace",
+                                timeout=campaign.PER_INPUT_TIMEOUT_SECS)
+        text = "replay exited %d\n%s" % (result.returncode, result.stderr)
+    except subprocess.TimeoutExpired:
+        text = "replay exceeded %d s\n" % campaign.PER_INPUT_TIMEOUT_SECS
+    log_path.write_text("afl-fuzz: %s\n%s" % (artifact, text))
+    return log_path
+
+
+def minimize(target, artifact, work):
+    out = work / ("minimized-" + artifact.name.replace(":", "_"))
+    try:
+        subprocess.run(["afl-tmin", "-i", str(artifact), "-o", str(out), "-t", str(TIMEOUT_MS),
+                        "--", str(target.binary)], env=afl_env(), timeout=60,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        pass
+    return out if out.is_file() else artifact
+
+
+def coverage_maps(target, folder, maps):
+    """{file name: set of "edge:hit-class" tuples} for every file in folder."""
+    maps.mkdir()
+    subprocess.run(["afl-showmap", "-q", "-i", str(folder), "-o", str(maps),
+                    "-t", str(TIMEOUT_MS), "--", str(target.binary)],
+                   env=afl_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return {p.name: set(p.read_text().split()) for p in maps.iterdir()}
+
+
+def merge(campaign_state):
+    """Adds to the in-tree corpus, smallest first, each queue input that
+    reaches a tuple the corpus (and the inputs added before it) does not;
+    named by SHA-1 as libFuzzer names its inputs."""
+    target = campaign_state.target
+    candidates = campaign_state.work / "merge-candidates"
+    candidates.mkdir()
+    for queue in (campaign_state.work / "afl").glob("*/queue"):
+        for path in queue.glob("id:*"):
+            if ",orig:" not in path.name:  # Not a seed.
+                content = path.read_bytes()
+                (candidates / hashlib.sha1(content).hexdigest()).write_bytes(content)
+    for path in list(candidates.iterdir()):
+        if (target.corpus / path.name).exists():
+            path.unlink()
+    if not any(candidates.iterdir()):
+        return 0
+    known = set().union(*coverage_maps(target, target.corpus,
+                                       campaign_state.work / "maps-corpus").values())
+    new_maps = coverage_maps(target, candidates, campaign_state.work / "maps-candidates")
+    added = 0
+    for name in sorted(new_maps, key=lambda n: ((candidates / n).stat().st_size, n)):
+        if new_maps[name] - known:
+            known |= new_maps[name]
+            shutil.copyfile(candidates / name, target.corpus / name)
+            added += 1
+    return added
+
+
+AFL = campaign.Engine(
+    name="afl",
+    binary=lambda bin_dir, name: bin_dir / name,
+    options=lambda bin_dir, name: bin_dir / (name + ".options"),
+    fuzz=fuzz, minimize=minimize, merge=merge)
+
+
+if __name__ == "__main__":
+    sys.exit(campaign.main(sys.argv[1:], engine=AFL))
