@@ -21,6 +21,7 @@ when no detector reports anything. Exits 1 unless everything passes.
 import argparse
 import pathlib
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -42,6 +43,12 @@ _REPORT_START = re.compile(
     r"ORACLE FAILED|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:")
 # Slack over --time before a detector that ignores max_total_time is killed.
 _WATCHDOG_GRACE_SECS = 60
+# Deaths by these signals are faults of the code under test that libFuzzer
+# does not catch (SIGPIPE: a write to a vanished peer, no handler installed).
+# Any other signal (the watchdog's SIGKILL, the OOM killer, a CI runner's
+# SIGTERM) says nothing about the code: it is an error, never a detection.
+_FAULT_SIGNALS = frozenset({signal.SIGPIPE, signal.SIGSEGV, signal.SIGBUS, signal.SIGILL,
+                            signal.SIGFPE, signal.SIGABRT})
 
 
 def run_detector(target, seed, seconds, start_empty, work):
@@ -59,7 +66,9 @@ def run_detector(target, seed, seconds, start_empty, work):
     first_report = None
     with open(log_path, "w") as log, subprocess.Popen(
             command, stdout=log, stderr=subprocess.PIPE, text=True, errors="replace") as process:
-        watchdog = threading.Timer(seconds + _WATCHDOG_GRACE_SECS, process.kill)
+        hung = threading.Event()
+        watchdog = threading.Timer(seconds + _WATCHDOG_GRACE_SECS,
+                                   lambda: (hung.set(), process.kill()))
         watchdog.start()
         for line in process.stderr:
             if first_report is None and _REPORT_START.search(line):
@@ -71,11 +80,18 @@ def run_detector(target, seed, seconds, start_empty, work):
     outcome = {"seed": seed, "secs": None, "kind": None, "label": None,
                "signature": None, "error": None, "log": str(log_path)}
     text = log_path.read_text(errors="replace")
-    if process.returncode < 0 and first_report is None:
-        # Killed by a signal nobody handles: the process itself is the report.
-        name = signal.Signals(-process.returncode).name
-        outcome.update(secs=ended, kind="killed by " + name, label="killed by " + name,
-                       signature=libfuzzer_log.slug(name))
+    if hung.is_set():
+        outcome["error"] = "still running %d s past --time; killed; see %s" % (
+            _WATCHDOG_GRACE_SECS, log_path)
+    elif process.returncode < 0 and first_report is None:
+        dead_by = signal.Signals(-process.returncode)
+        if dead_by in _FAULT_SIGNALS:
+            # Killed by a fault signal nobody handles: the death is the report.
+            outcome.update(secs=ended, kind="killed by " + dead_by.name,
+                           label="killed by " + dead_by.name,
+                           signature=libfuzzer_log.slug(dead_by.name))
+        else:
+            outcome["error"] = "killed by %s from outside; see %s" % (dead_by.name, log_path)
     elif first_report is not None:
         kind, _, signature = libfuzzer_log.crash_signature(text)
         outcome.update(secs=first_report, kind=kind, label=libfuzzer_log.finding_label(text),
@@ -86,8 +102,11 @@ def run_detector(target, seed, seconds, start_empty, work):
     return outcome
 
 
-def progress(line, interactive):
-    sys.stderr.write(("\r\033[K" + line) if interactive else line + "\n")
+def progress(line, interactive, final):
+    """A status line: on a terminal rewritten in place until `final`."""
+    if interactive:
+        line = "\r\033[K" + line
+    sys.stderr.write(line + ("\n" if final or not interactive else ""))
     sys.stderr.flush()
 
 
@@ -115,13 +134,13 @@ def hunt(args, variants):
                 done += 1
                 where = "hunt: [%d/%d] %s / %s, trial %d" % (done, total, name, detector, trial)
                 if interactive:
-                    progress(where + " ...", True)
+                    progress(where + " ...", True, final=False)
                 outcome = run_detector(target, trial, args.time, args.start == "empty",
                                        work_root / name / detector / str(trial))
                 outcome["trial"] = trial
                 outcomes.append(outcome)
-                progress("%s: %s" % (where, describe(outcome)), False)
-    return results
+                progress("%s: %s" % (where, describe(outcome)), interactive, final=True)
+    return results, work_root
 
 
 def parse_variant(text):
@@ -166,7 +185,7 @@ def main(argv):
             sys.exit("hunt: unknown variant %r (classes: %s)" % (name, " ".join(catalog)))
         if not bin_dir.is_dir():
             sys.exit("hunt: no such folder for %s: %s" % (name, bin_dir))
-    results = hunt(args, args.variant)
+    results, work_root = hunt(args, args.variant)
     summary = hunt_report.summarize(results, catalog, args)
     args.report_dir.mkdir(parents=True, exist_ok=True)
     paths = hunt_report.write(summary, args.report_dir)
@@ -175,7 +194,11 @@ def main(argv):
     for row in summary["rows"]:
         print("hunt: %-26s %s: %s" % (row["variant"], "passed" if row["passed"] else "FAILED",
                                        row["verdict"]))
-    return 0 if all(row["passed"] for row in summary["rows"]) else 1
+    if all(row["passed"] for row in summary["rows"]):
+        shutil.rmtree(work_root, ignore_errors=True)
+        return 0
+    print("hunt: detector logs kept in %s" % work_root)
+    return 1
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ each outcome {"trial", "seed", "secs" or None, "kind", "label", "signature",
 time-to-detection over trials and what fired; per class the same over "the
 first detector to fire" in each trial, against the class's budget. A trial in
 which nothing fires counts as infinitely slow, so one miss makes "worst"
-"not found", and a majority of misses makes the median "not found" too.
+"not found", and misses in half the trials or more make the median "not
+found" too.
 
 The HTML page is self-contained (inline CSS and SVG, no script, nothing
 fetched): one log-scale chart of median and worst times, then the table.
@@ -180,7 +181,9 @@ _COLORS = ("#2a6fdb", "#e07b00", "#2a9d5b", "#9b3fb5")
 def _chart(summary):
     detectors = summary["detectors"]
     rows = summary["rows"]
-    low, high = 0.01, max(1.0, float(summary["time_limit_secs"]))
+    budgets = [row["budget_secs"] for row in rows if row["budget_secs"]]
+    limit = float(summary["time_limit_secs"])
+    low, high = 0.01, max([1.0, limit] + budgets)
     span = math.log10(high) - math.log10(low)
     x = lambda secs: _LEFT + (_WIDTH - _LEFT - _RIGHT) * (
         math.log10(min(max(secs, low), high)) - math.log10(low)) / span
@@ -189,8 +192,11 @@ def _chart(summary):
     parts = ['<svg class=chart viewBox="0 0 %d %d" role=img '
              'aria-label="time to detection per class and detector">' % (_WIDTH, height)]
     ticks = [10.0 ** e for e in range(-2, int(math.log10(high)) + 1)]
-    if high > ticks[-1] * 1.5:
-        ticks.append(high)  # the time limit, where "not found" ends
+    # The axis ends at the time limit or the largest budget; a "not found"
+    # bar ends at the time limit.
+    for extra in sorted({limit, high}):
+        if all(abs(extra - t) > 0.5 * t for t in ticks):
+            ticks.append(extra)
     for tick in ticks:
         parts.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class=grid />'
                      '<text x="%.1f" y="%d" class=tick text-anchor=middle>%g s</text>' % (
@@ -217,14 +223,14 @@ def _chart(summary):
                 row["variant"], d, _span(cell["median_secs"], cell["worst_secs"]), _fired(cell)))
             if cell["median_secs"] is None:
                 parts.append('<rect x="%d" y="%d" width="%.1f" height="%d" class=missed>'
-                             '<title>%s</title></rect>' % (_LEFT, y + 1, x(high) - _LEFT,
+                             '<title>%s</title></rect>' % (_LEFT, y + 1, x(limit) - _LEFT,
                                                            _BAR - 2, tip))
                 continue
             parts.append('<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s">'
                          '<title>%s</title></rect>' % (
                              _LEFT, y + 1, max(1.0, x(cell["median_secs"]) - _LEFT),
                              _BAR - 2, color, tip))
-            worst = cell["worst_secs"] if cell["worst_secs"] is not None else high
+            worst = cell["worst_secs"] if cell["worst_secs"] is not None else limit
             parts.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class=worst />' % (
                 x(worst), y + 1, x(worst), y + _BAR - 1))
     parts.append("</svg>")
