@@ -16,6 +16,7 @@ must not hide a poorly covered small one.
 
 import argparse
 import json
+import pathlib
 import sys
 
 # (group, folders, line target in percent or None): the first match wins.
@@ -103,6 +104,14 @@ def below_target(files):
     return [row for row in files if row.meets_target is False]
 
 
+def never_built(files, root):
+    """The .cc files under root/src/ with a target that the export lacks: no
+    test or program linked them, so the table would otherwise skip them."""
+    exported = {row.name for row in files}
+    sources = sorted(str(p.relative_to(root)) for p in (root / "src").rglob("*.cc"))
+    return [s for s in sources if s not in exported and (group_of(s) or (None, None))[1]]
+
+
 def _cells(row):
     def ratio(covered, count, pct):
         return ("%d/%d" % (covered, count), "-" if pct is None else "%.1f%%" % pct)
@@ -154,7 +163,9 @@ def main(argv):
     parser.add_argument("export", help="output of llvm-cov export -summary-only")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--check", action="store_true",
-                        help="exit 1 if any file is below its line target")
+                        help="exit 1 if any file is below its line target, or never built")
+    parser.add_argument("--root", type=pathlib.Path,
+                        help="the checkout: report its src/**/*.cc files no test linked")
     args = parser.parse_args(argv)
     try:
         with open(args.export) as stream:
@@ -166,13 +177,20 @@ def main(argv):
         print("coverage: error: %s covers no file of src/" % args.export, file=sys.stderr)
         return 1
     sys.stdout.write((format_markdown if args.markdown else format_text)(files, groups, total))
+    failed = False
+    unbuilt = never_built(files, args.root) if args.root else []
+    if unbuilt:
+        print("coverage: %s: %d file(s) no test or program links, so not measured: %s" % (
+            "error" if args.check else "warning", len(unbuilt), ", ".join(unbuilt)),
+            file=sys.stderr)
+        failed = args.check
     missing = below_target(files)
     if args.check and missing:
         print("coverage: error: %d file(s) below their line target: %s" % (
             len(missing), ", ".join("%s %.1f%% < %g%%" % (r.name, r.line_percent, r.target)
                                     for r in missing)), file=sys.stderr)
-        return 1
-    return 0
+        failed = True
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

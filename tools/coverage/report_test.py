@@ -10,6 +10,7 @@ import json
 import pathlib
 import subprocess
 import sys
+import tempfile
 import unittest
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -49,6 +50,19 @@ class SummarizeTest(unittest.TestCase):
                          [("core", 112, 113, 71, 78), ("adapters", 238, 266, 86, 112),
                           ("test doubles", 118, 122, 37, 46)])
         self.assertEqual((self.total.lines_covered, self.total.lines), (468, 501))
+
+
+class NeverBuiltTest(unittest.TestCase):
+    def test_names_sources_with_a_target_missing_from_the_export(self):
+        files, _, _ = report.summarize(json.loads(SAMPLE.read_text()))
+        root = pathlib.Path(tempfile.mkdtemp())
+        for name in ("src/core/echo_connection.cc", "src/core/write_queue.cc",
+                     "src/server/main.cc", "src/testing/other_double.cc", "src/core/millis.h"):
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text("")
+        # Test doubles have no target; headers may hold no code at all.
+        self.assertEqual(report.never_built(files, root),
+                         ["src/core/write_queue.cc", "src/server/main.cc"])
 
 
 class CommandLineTest(unittest.TestCase):
