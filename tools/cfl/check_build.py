@@ -134,6 +134,11 @@ def check_packaging(target, out):
     named_dict = engine_options(target, out).get("dict")
     if named_dict and not (out / named_dict).is_file():
         problems.append("%s.options names %s, which is not in $OUT" % (target, named_dict))
+    # Bazel's launcher and OSS-Fuzz's runner pick up <target>.dict by name,
+    # tools/dev fuzz by the options file: both must agree.
+    if (ROOT / "fuzz" / (target + ".dict")).is_file() and named_dict != target + ".dict":
+        problems.append("fuzz/%s.dict exists but options/%s.options does not name it"
+                        % (target, target))
     return problems
 
 
@@ -158,7 +163,8 @@ def run_seeds(target, out, tmp):
     except subprocess.TimeoutExpired:
         return False, "%d runs took over %d s" % (RUNS, RUN_TIMEOUT_SECS)
     (tmp / (target + ".log")).write_text(result.stderr)
-    done = "Done %d runs" % RUNS in result.stderr
+    # libFuzzer first runs every seed, so its total is RUNS or more.
+    done = re.search(r"^Done \d+ runs", result.stderr, re.MULTILINE)
     if result.returncode != 0 or not done:
         kind = libfuzzer_log.crash_signature(result.stderr)[0]
         return False, "exited %d (%s); see %s" % (result.returncode, kind,
