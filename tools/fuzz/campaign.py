@@ -355,7 +355,12 @@ def main(argv, engine=None):
         for e in r["errors"]:
             print("fuzz:   campaign error: %s" % e)
     print("fuzz: report %s and %s" % (paths["json"], paths["html"]))
-    return 1 if findings or errors else 0
+    if findings or errors:
+        print("fuzz: logs and inputs kept in %s" % work_root)
+        return 1
+    # Nothing to look into: the logs and the (merged) new inputs can go.
+    shutil.rmtree(work_root, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":
