@@ -81,6 +81,31 @@ def _own_frames(lines, limit=3):
     return (under_test or [f for f, _ in frames])[:limit]
 
 
+def _first_failure(lines):
+    """(what, match) for the first failure a log reports: what is "oracle",
+    "ubsan" or "sanitizer"; (None, None) when there is none. libFuzzer's
+    "deadly signal" comes after the report of what raised it, so it counts
+    only when nothing else is reported."""
+    deadly = None
+    for line in lines:
+        for what, pattern in (("oracle", _ORACLE), ("ubsan", _UBSAN),
+                              ("sanitizer", _SANITIZER)):
+            match = pattern.search(line)
+            if not match:
+                continue
+            if what == "sanitizer" and match.group("kind") == "deadly signal":
+                deadly = deadly or match
+                break
+            return what, match
+    return ("sanitizer", deadly) if deadly else (None, None)
+
+
+def _blank_values(text):
+    """Quoted values and numbers blanked, so one failure reads the same in
+    every run."""
+    return re.sub(r"'[^']*'|\d+", "_", text)
+
+
 def crash_signature(log_text):
     """(kind, frames, signature) for a crash log.
 
@@ -91,21 +116,15 @@ def crash_signature(log_text):
     stable hash of both, used to deduplicate crashes.
     """
     lines = log_text.splitlines()
-    kind = "unknown"
-    for line in lines:
-        oracle = _ORACLE.search(line)
-        if oracle:
-            kind = "oracle: " + oracle.group("where")
-            break
-        ubsan = _UBSAN.search(line)
-        if ubsan:
-            kind = "ubsan: " + re.sub(r"'[^']*'|\d+", "_", ubsan.group("what"))[:80]
-            break
-        sanitizer = _SANITIZER.search(line)
-        if sanitizer:
-            kind = sanitizer.group("kind")
-            if kind != "deadly signal":
-                break
+    what, match = _first_failure(lines)
+    if what == "oracle":
+        kind = "oracle: " + match.group("where")
+    elif what == "ubsan":
+        kind = "ubsan: " + _blank_values(match.group("what"))[:80]
+    elif what == "sanitizer":
+        kind = match.group("kind")
+    else:
+        kind = "unknown"
     frames = _own_frames(lines)
     digest = hashlib.sha1((kind + "|" + "|".join(frames)).encode()).hexdigest()[:12]
     return kind, frames, digest
@@ -116,21 +135,17 @@ def finding_label(log_text):
     runs (numbers blanked): "oracle: client _: sent _, echoed _
     [server_fuzzer.cc:138]", "AddressSanitizer: heap-use-after-free",
     "UndefinedBehaviorSanitizer: ...", "libFuzzer: deadly signal"."""
-    for line in log_text.splitlines():
-        oracle = _ORACLE.search(line)
-        if oracle:
-            # "<condition>: <message>": the message says what broke.
-            message = oracle.group("what").split(": ", 1)[-1]
-            return "oracle: %s [%s]" % (re.sub(r"\d+", "_", message)[:70],
-                                        oracle.group("where").rsplit("/", 1)[-1])
-        ubsan = _UBSAN.search(line)
-        if ubsan:
-            return "UndefinedBehaviorSanitizer: " + re.sub(r"'[^']*'|\d+", "_",
-                                                          ubsan.group("what"))[:70]
-        sanitizer = _SANITIZER.search(line)
-        if sanitizer and sanitizer.group("kind") != "deadly signal":
-            return "%s: %s" % (sanitizer.group("tool"), sanitizer.group("kind"))
-    return "libFuzzer: deadly signal" if "deadly signal" in log_text else "unknown"
+    what, match = _first_failure(log_text.splitlines())
+    if what == "oracle":
+        # "<condition>: <message>": the message says what broke.
+        message = match.group("what").split(": ", 1)[-1]
+        return "oracle: %s [%s]" % (re.sub(r"\d+", "_", message)[:70],
+                                    match.group("where").rsplit("/", 1)[-1])
+    if what == "ubsan":
+        return "UndefinedBehaviorSanitizer: " + _blank_values(match.group("what"))[:70]
+    if what == "sanitizer":
+        return "%s: %s" % (match.group("tool"), match.group("kind"))
+    return "unknown"
 
 
 def slug(text):

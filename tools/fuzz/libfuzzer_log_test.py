@@ -66,6 +66,14 @@ class CrashSignatureTest(unittest.TestCase):
         self.assertEqual(libfuzzer_log.crash_signature(log)[0],
                          "oracle: fuzz/connection_fuzzer.cc:214")
 
+    def test_deadly_signal_counts_only_when_nothing_else_is_reported(self):
+        deadly = "==7== ERROR: libFuzzer: deadly signal\n"
+        later = deadly + "ORACLE FAILED (fuzz/a.cc:3): x: queue holds 9 bytes\n"
+        self.assertEqual(libfuzzer_log.crash_signature(deadly)[0], "deadly signal")
+        self.assertEqual(libfuzzer_log.finding_label(deadly), "libFuzzer: deadly signal")
+        self.assertEqual(libfuzzer_log.crash_signature(later)[0], "oracle: fuzz/a.cc:3")
+        self.assertEqual(libfuzzer_log.finding_label(later), "oracle: queue holds _ bytes [a.cc:3]")
+
     def test_ubsan_message_without_values(self):
         log = "src/core/x.cc:3:9: runtime error: signed integer overflow: 7 + 9 cannot be represented in type 'int'\n"
         self.assertEqual(libfuzzer_log.crash_signature(log)[0],
