@@ -53,6 +53,17 @@ TEST_F(ConnectionDriverTest, EchoesWhatItReadsImmediately) {
   EXPECT_EQ(peer_.received(), "hello");
 }
 
+// The bytes were read from the socket even though echoing them failed: the
+// server's "bytes in" counter must not lose them.
+TEST_F(ConnectionDriverTest, CountsBytesReadWhenTheirEchoFails) {
+  Start();
+  peer_.Send("hello");
+  peer_.WriteFails(EPIPE);
+  EXPECT_TRUE(Readable().none());
+  EXPECT_EQ(driver_->connection().bytes_received(), 5u);
+  EXPECT_EQ(driver_->connection().bytes_sent(), 0u);
+}
+
 TEST_F(ConnectionDriverTest, ReadsLargeInputThroughSmallScratchInOrder) {
   Start();
   std::string input;

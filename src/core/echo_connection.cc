@@ -48,8 +48,13 @@ size_t EchoConnection::OnData(ByteView bytes, Millis now) {
 
 void EchoConnection::OnDataEchoedDirectly(ByteView bytes, size_t echoed,
                                           Millis now) {
-  if (closed() || bytes.empty()) return;
+  if (bytes.empty()) return;
   echoed = std::min(echoed, bytes.size);
+  if (closed()) {
+    bytes_received_ += bytes.size;
+    bytes_sent_ += echoed;
+    return;
+  }
   const size_t rest = std::min(bytes.size - echoed, ReadRoom());
   queue_.Append({bytes.data + echoed, rest});
   bytes_received_ += echoed + rest;

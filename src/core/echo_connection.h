@@ -98,8 +98,9 @@ class EchoConnection {
   // The peer sent `bytes`, and because nothing was queued the owner already
   // wrote the first `echoed` of them straight back (saving a copy and an
   // allocation per echo). Counts them and queues the rest. Requires
-  // queued() == 0, `bytes.size <= ReadRoom()` and `echoed <= bytes.size`;
-  // ignored when closed.
+  // queued() == 0, `bytes.size <= ReadRoom()` and `echoed <= bytes.size`.
+  // If the echo's own write failed and closed the connection, the bytes are
+  // still counted as received (they were read), and nothing is queued.
   void OnDataEchoedDirectly(ByteView bytes, size_t echoed, Millis now);
 
   // The peer shut down its sending side. Idempotent. Finishes the connection
