@@ -90,23 +90,43 @@ def write_queue_seeds():
 
 
 def server_seeds():
-    # watermarks index, clients-1, then (opcode, argument): opcode bits 0-2
-    # action (0-1 send, 2-3 read, 4 shut down, 5 reset, 6 loop turn, 7 drain),
-    # bits 3+ the client.
+    # 7 configuration indexes (watermarks, read buffer, idle timeout,
+    # connection limit, drain timeout, descriptor limit, stale errno), then
+    # actions: opcode bits 0-3 what, bits 4-7 which client (server_fuzzer.cc).
+    connect, send, read, shut, reset, turn, settle = 0, 1, 2, 3, 4, 5, 6
+    time, fail, stop, stats = 7, 8, 9, 10
     def op(action, client=0):
-        return (client << 3) | action
+        return (client << 4) | action
 
+    def config(watermarks=2, buffer=2, idle=0, limit=3, drain=2, descriptors=0,
+               stale=0):
+        return [watermarks, buffer, idle, limit, drain, descriptors, stale]
+
+    def fail_accepts(error_index, count_index):
+        return [op(fail), (count_index << 3) | error_index]
+
+    echo = [op(connect), op(settle), op(send), size_byte(64), op(settle),
+            op(read), size_byte(64)]
     return {
-        "one_client_echo": [3, 0, op(0), size_byte(64), op(6), op(2), size_byte(64)],
-        "half_close_flushes": [1, 0, op(0), size_byte(512), op(4), op(6)],
-        "reset_with_output_queued": [0, 1, op(0, 0), size_byte(4096), op(6),
-                                     op(0, 1), size_byte(16), op(5, 0), op(6),
-                                     op(6)],
-        "drain_with_output_queued": [1, 1, op(0, 0), size_byte(4096), op(6),
-                                     op(0, 1), size_byte(64), op(7), op(6), op(6)],
-        "four_clients_interleaved": [2, 3] + sum(
-            ([op(0, c), size_byte(512), op(6), op(2, c), size_byte(64)]
-             for c in range(4)), []),
+        "one_client_echo": config() + echo,
+        "limit_refuses_then_serves_again": config(limit=0) + [
+            op(connect), op(connect), op(settle), op(reset, 0), op(settle),
+            op(connect), op(connect), op(settle)],
+        "descriptor_table_full_refuses": config(descriptors=1) + [
+            op(connect)] * 4 + [op(settle)],
+        "no_descriptor_backs_off": config() + [op(connect)] + fail_accepts(1, 3) + [
+            op(settle), op(time), 4, op(settle)],
+        "accept_errors_each_once": config() + sum(
+            ([op(connect)] + fail_accepts(e, 0) + [op(settle)] for e in range(8)), []),
+        "idle_timeout_closes": config(idle=2) + echo + [op(time), 6, op(settle),
+                                                        op(time), 6],
+        "drain_with_output_queued": config(watermarks=1, drain=2) + [
+            op(connect), op(settle), op(send), size_byte(4096), op(turn), op(stop),
+            op(settle), op(time), 10],
+        "second_signal_stops_at_once": config() + echo + [op(stop), op(stop)],
+        "stats_then_drain_timeout": config(drain=1) + echo + [
+            op(stats), op(send), size_byte(512), op(stop), op(time), 2],
+        "stale_errno_on_success": config(stale=1) + echo,
     }
 
 

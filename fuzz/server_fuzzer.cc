@@ -1,29 +1,44 @@
-// server_fuzzer.cc: the `server` fuzz target. The real EchoServer and libev
-// loop, in-process, serving clients over socketpair()s (no network).
+// server_fuzzer.cc: the `server` fuzz target: the whole serving process.
 //
-// Input: byte 0 picks the output watermarks, byte 1 the number of clients
-// (1-4); then up to kMaxActions pairs (opcode, argument), the argument's low
-// bits naming a client: send N bytes, read up to N bytes, shut down the
-// sending side, reset (close with unread data), run one loop iteration, or
-// drain the server (what SIGTERM does).
-// Oracles:
-//   - every client receives exactly a prefix of what it sent (byte i of a
-//     client's stream is a pattern of i and the client's id);
-//   - at the end every client that did not reset shuts down its side and
-//     must get its whole stream back, then EOF; after a drain, a prefix of
-//     it (what the server had read), then EOF;
-//   - a drain reports completion exactly once, once no connection is left;
-//   - the server ends with no open connection and has closed every one of
-//     its descriptors (a leaked descriptor is a finding).
+// The real EchoServer and Lifecycle run on a real libev loop. Clients come
+// through a FakeListener (socketpair()s, scripted accept failures, a small
+// descriptor table, errno left stale on success) and time from a FakeClock,
+// so connection limits, refusals, the reserve descriptor, accept back-off,
+// idle and linger timers, drains and signals all run, without sleeping and
+// without a network.
+//
+// Input: 8 bytes of configuration (output watermarks, read buffer, idle
+// timeout, connection limit, drain timeout, descriptor limit, stale errno),
+// then up to kMaxActions actions, each an opcode byte (low 4 bits: what;
+// high 4 bits: which client) and for some an argument byte: connect a
+// client, send, read, shut down, reset, one loop turn, loop until quiet,
+// let time pass, script accept failures, a stop signal, a stats signal.
+//
+// Oracles (each checked as soon as it can be, see Check* below):
+//   - every client receives exactly a prefix of what it sent;
+//   - a client accepted while the server already held --max-connections, or
+//     right after an accept failed for want of descriptors, is refused in
+//     that same loop turn; any other is served;
+//   - the reserve descriptor exists whenever the server does, and every
+//     client still waiting is accepted once the back-off has passed;
+//   - a connection closes as idle only after the full idle timeout without a
+//     byte moving, and no later than that;
+//   - the counters (open, total, refused, timed out, bytes in, bytes out)
+//     equal what the clients and the listener observed;
+//   - a drain ends by its timeout at the latest and reports exactly once;
+//     a second stop signal ends it at once;
+//   - no spinning: a loop with nothing to do goes quiet within a few turns;
+//   - at the end every client still connected gets back every byte the
+//     server read from it, then EOF, and once the server is destroyed none
+//     of its descriptors, the reserve included, is left open.
 
-#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdint>
-#include <cstring>
-#include <memory>
 #include <vector>
 
 #include <ev++.h>
@@ -32,174 +47,536 @@
 #include "fuzz/fuzz_input.h"
 #include "src/posix/unique_fd.h"
 #include "src/server/echo_server.h"
+#include "src/server/lifecycle.h"
+#include "src/server/log.h"
+#include "src/testing/fake_clock.h"
+#include "src/testing/fake_listener.h"
 
 namespace echo {
 namespace {
 
 constexpr size_t kMaxActions = 64;
-constexpr size_t kMaxClients = 4;
-constexpr size_t kMaxBytesPerClient = 256 * 1024;
-constexpr int kMaxIdleTurns = 2000;
+constexpr size_t kMaxClients = 8;
+// With a 1-byte read buffer the server takes 8 bytes a turn: keep every
+// scenario a few hundred turns at most, so executions stay fast.
+constexpr size_t kMaxBytesPerClient = 4 * 1024;
+// Loop turns in a row that may fire watchers without any observable
+// progress (a reaper pass, a resumed listener) before it counts as spinning.
+constexpr int kMaxTurnsWithoutProgress = 8;
+constexpr int kMaxSettleTurns = 1000;
 
 constexpr WriteQueue::Watermarks kWatermarks[] = {
     {0, 1}, {100, 1000}, {1024, 4096}, {16 * 1024, 64 * 1024}};
+constexpr size_t kReadBuffers[] = {1, 7, 1024, 16 * 1024};
+constexpr Millis kIdleTimeouts[] = {0, 1, 250, 1000};
+constexpr size_t kConnectionLimits[] = {1, 2, 3, 1000};
+constexpr Millis kDrainTimeouts[] = {0, 10, 500, 2000};
+constexpr size_t kDescriptorLimits[] = {SIZE_MAX, 3, 4, 6};
+constexpr int kStaleErrnos[] = {0, EINTR, EAGAIN, 0};
+constexpr int kAcceptErrors[] = {EMFILE, ENFILE, ENOBUFS, ENOMEM,
+                                 ECONNABORTED, EINTR, EAGAIN, EPERM};
+constexpr Millis kTimeSteps[] = {1, 9, 10, 99, 100, 249, 250, 251,
+                                 500, 999, 1000, 1001, 1999, 2000, 2001, 5000};
 
 uint8_t StreamByte(size_t client, size_t offset) {
   return static_cast<uint8_t>((offset % 251) * 131 + 17 * client + 7);
 }
 
+uint64_t Readable(int fd) {
+  int bytes = 0;
+  return ::ioctl(fd, FIONREAD, &bytes) == 0 && bytes > 0 ? static_cast<uint64_t>(bytes) : 0;
+}
+
+// Turns of the loop in which at least one watcher fired.
+uint64_t g_busy_turns = 0;
+
+void CountBusyTurns(struct ev_loop* loop) {
+  if (ev_pending_count(loop) > 0) ++g_busy_turns;
+  ev_invoke_pending(loop);
+}
+
+ev::dynamic_loop& Loop() {
+  static ev::dynamic_loop* loop = [] {
+    auto* created = new ev::dynamic_loop(EVFLAG_AUTO);
+    ev_set_invoke_pending_cb(created->raw_loop, CountBusyTurns);
+    SetLogLevel(LogLevel::kError);  // Refusal warnings would flood the log.
+    return created;
+  }();
+  return *loop;
+}
+
+struct Config {
+  EchoServerConfig server;
+  Millis drain_timeout = 0;
+  FakeListener::Options listener;
+};
+
+Config DecodeConfig(FuzzInput& input) {
+  Config config;
+  config.server.connection.watermarks = kWatermarks[input.Below(4)];
+  config.server.read_buffer_size = kReadBuffers[input.Below(4)];
+  config.server.connection.idle_timeout = kIdleTimeouts[input.Below(4)];
+  config.server.max_connections = kConnectionLimits[input.Below(4)];
+  config.drain_timeout = kDrainTimeouts[input.Below(4)];
+  config.listener.descriptor_limit = kDescriptorLimits[input.Below(4)];
+  config.listener.stale_errno = kStaleErrnos[input.Below(4)];
+  return config;
+}
+
+// What happened to a client, as far as the harness can tell.
+enum class Fate {
+  kWaiting,     // In the backlog.
+  kServed,      // Accepted and served; its server end is open.
+  kRefused,     // Accepted and closed in the same turn.
+  kDropped,     // Never accepted: the listener closed.
+  kFinished,    // Closed by the server in a loop turn: gracefully.
+  kIdleClosed,  // Closed by its idle timer.
+  kAborted,     // Closed by time or a stop while draining: may miss bytes.
+};
+
 struct Client {
+  size_t index = 0;  // In FakeListener::connections(), and the stream id.
   UniqueFd fd;
-  int server_fd = -1;  // The server's end, to check it gets closed.
-  size_t id = 0;
+  Fate fate = Fate::kWaiting;
   size_t sent = 0;
   size_t received = 0;
   bool shut_down = false;
-  bool reset = false;
+  bool reset = false;  // We closed our end.
   bool eof = false;
+  // What the server did, observed from outside after every step.
+  uint64_t server_read = 0;
+  uint64_t server_wrote = 0;
+  uint64_t read_before_drain = 0;
+  Millis last_activity = 0;  // When a byte last moved on the server's side.
 };
 
-void Send(Client& c, size_t n) {
+class ServerHarness {
+ public:
+  ServerHarness(const Config& config, FuzzInput& input);
+  ~ServerHarness() = default;
+
+  void Run();
+
+ private:
+  void Apply(uint8_t opcode);
+  Client* Pick(uint8_t opcode);
+  void Connect(size_t max_clients = kMaxClients);
+  void Send(Client& c, size_t n);
+  void Receive(Client& c, size_t n);
+  void Reset(Client& c);
+  void ShutDown(Client& c);
+  void ScriptAcceptFailures(uint8_t arg);
+  void StopSignal();
+  bool Turn();
+  void Settle();
+  void LetTimePass(Millis elapsed);
+  void Observe(bool in_turn, bool was_serving);
+  void JudgeAccepts();
+  void NoteClosed(Client& c, bool in_turn, bool was_serving);
+  void CheckIdleRule();
+  void CheckCounters();
+  void CheckDrainDeadline();
+  uint64_t ProgressSignature() const;
+  void Finale();
+  void CheckServiceResumes();
+  void ReadEverything();
+  void CheckNothingLeftOpen();
+  void CheckFinalEcho(const Client& c) const;
+  bool serving() const { return !lifecycle_->draining() && !lifecycle_->finished(); }
+
+  const Config config_;
+  FuzzInput& input_;
+  FakeClock clock_;
+  FakeListener listener_;
+  // Destroyed before the end of the run, to check what they leave open.
+  std::unique_ptr<EchoServer> server_;
+  int reports_ = 0;  // Lifecycle completions.
+  std::unique_ptr<Lifecycle> lifecycle_;
+  std::vector<Client> clients_;
+  uint64_t expected_refused_ = 0;
+  uint64_t expected_served_ = 0;
+  uint64_t expected_timed_out_ = 0;
+  Millis drain_started_ = -1;
+  bool stopped_at_once_ = false;
+};
+
+ServerHarness::ServerHarness(const Config& config, FuzzInput& input)
+    : config_(config),
+      input_(input),
+      clock_(1000),
+      listener_(config.listener),
+      server_(std::make_unique<EchoServer>(Loop(), &listener_, &clock_, config.server)),
+      lifecycle_(std::make_unique<Lifecycle>(server_.get(), &clock_, config.drain_timeout,
+                                             [this] { ++reports_; })) {
+  clients_.reserve(kMaxClients + 1);
+}
+
+void ServerHarness::Run() {
+  for (size_t i = 0; i < kMaxActions && !input_.empty(); ++i) {
+    Apply(input_.Byte());
+    FUZZ_CHECK(reports_ <= 1, "the lifecycle reported its end %d times", reports_);
+  }
+  Finale();
+}
+
+// The client an opcode names; nullptr while there is none.
+Client* ServerHarness::Pick(uint8_t opcode) {
+  if (clients_.empty()) Connect();
+  return clients_.empty() ? nullptr : &clients_[(opcode >> 4) % clients_.size()];
+}
+
+void ServerHarness::Apply(uint8_t opcode) {
+  Client* c = nullptr;
+  switch (opcode & 0xf) {
+    case 0: case 11: Connect(); break;
+    case 1: case 12:
+      if ((c = Pick(opcode)) != nullptr) Send(*c, input_.ScaledSize());
+      break;
+    case 2: case 13:
+      if ((c = Pick(opcode)) != nullptr) Receive(*c, input_.ScaledSize());
+      break;
+    case 3: if ((c = Pick(opcode)) != nullptr) ShutDown(*c); break;
+    case 4: if ((c = Pick(opcode)) != nullptr) Reset(*c); break;
+    case 5: case 14: Turn(); break;
+    case 6: case 15: Settle(); break;
+    case 7: LetTimePass(kTimeSteps[input_.Below(16)]); break;
+    case 8: ScriptAcceptFailures(input_.Byte()); break;
+    case 9: StopSignal(); break;
+    default: lifecycle_->OnStatsSignal(); break;
+  }
+}
+
+void ServerHarness::Connect(size_t max_clients) {
+  if (clients_.size() >= max_clients) return;
+  Client c;
+  c.index = listener_.connections().size();
+  c.fd = listener_.Connect();
+  if (!c.fd.valid()) return;  // The listener is closed.
+  clients_.push_back(std::move(c));
+}
+
+void ServerHarness::Send(Client& c, size_t n) {
   if (c.reset || c.shut_down || c.sent + n > kMaxBytesPerClient) return;
   uint8_t chunk[4096];
   n = std::min(n, sizeof(chunk));
-  for (size_t i = 0; i < n; ++i) chunk[i] = StreamByte(c.id, c.sent + i);
+  for (size_t i = 0; i < n; ++i) chunk[i] = StreamByte(c.index, c.sent + i);
   const ssize_t written = ::send(c.fd.get(), chunk, n, MSG_NOSIGNAL);
   if (written > 0) c.sent += static_cast<size_t>(written);
 }
 
-// Reads up to `n` bytes; returns how many arrived.
-size_t Receive(Client& c, size_t n) {
-  if (c.reset || c.eof) return 0;
+void ServerHarness::Receive(Client& c, size_t n) {
+  if (c.reset || c.eof) return;
   uint8_t chunk[4096];
   n = std::min(n, sizeof(chunk));
   const ssize_t got = ::recv(c.fd.get(), chunk, n, 0);
-  if (got == 0) c.eof = true;
-  if (got <= 0) return 0;
+  if (got == 0 || (got < 0 && errno == ECONNRESET)) c.eof = true;
+  if (got <= 0) return;
   for (ssize_t i = 0; i < got; ++i) {
-    FUZZ_CHECK(chunk[i] == StreamByte(c.id, c.received + i),
-               "client %zu: echo byte %zu is wrong", c.id,
+    FUZZ_CHECK(chunk[i] == StreamByte(c.index, c.received + i),
+               "client %zu: echo byte %zu is wrong", c.index,
                c.received + static_cast<size_t>(i));
   }
   c.received += static_cast<size_t>(got);
-  FUZZ_CHECK(c.received <= c.sent, "client %zu got %zu bytes, sent %zu", c.id,
+  FUZZ_CHECK(c.received <= c.sent, "client %zu got %zu bytes, sent %zu", c.index,
              c.received, c.sent);
-  return static_cast<size_t>(got);
 }
 
-void Reset(Client& c) {
+void ServerHarness::ShutDown(Client& c) {
+  if (!c.reset && !c.shut_down) ::shutdown(c.fd.get(), SHUT_WR);
+  c.shut_down = true;
+}
+
+// Our end closes with unread echo in it: the server's next I/O fails.
+void ServerHarness::Reset(Client& c) {
   if (c.reset) return;
+  Observe(false, serving());  // What the server wrote is final once we are gone.
   c.reset = true;
-  c.fd.reset();  // Unread echo in our buffer: the server's next I/O fails.
+  c.fd.reset();
 }
 
-std::vector<Client> Connect(EchoServer& server, size_t count) {
-  std::vector<Client> clients(count);
-  for (size_t i = 0; i < count; ++i) {
-    int pair[2];
-    FUZZ_CHECK(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                            0, pair) == 0,
-               "socketpair: %s", std::strerror(errno));
-    // Small kernel buffers, so backpressure and short writes really happen.
-    const int size = 4096;
-    for (int fd : pair) ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-    clients[i].id = i;
-    clients[i].fd.reset(pair[0]);
-    clients[i].server_fd = pair[1];
-    server.Adopt(UniqueFd(pair[1]));
-  }
-  return clients;
+// Persistent conditions (no descriptors, no memory) may last many attempts;
+// the others are one-off events a kernel does not repeat on one listener.
+void ServerHarness::ScriptAcceptFailures(uint8_t arg) {
+  static constexpr int kCounts[] = {1, 2, 3, 64};
+  const int error = kAcceptErrors[arg & 7];
+  const bool persistent = error == EMFILE || error == ENFILE || error == ENOBUFS ||
+                          error == ENOMEM;
+  const int count = kCounts[(arg >> 3) & 3];
+  listener_.FailAccepts(error, persistent ? count : std::min(count, 3));
 }
 
-// Every client that did not reset shuts down and reads until EOF; each must
-// get its whole stream back, or after a server drain a prefix of it (every
-// byte received is checked against the stream as it arrives).
-void DrainAll(ev::loop_ref loop, std::vector<Client>& clients, bool server_drained) {
-  for (Client& c : clients) {
-    if (!c.reset && !c.shut_down) ::shutdown(c.fd.get(), SHUT_WR);
-    c.shut_down = true;
+void ServerHarness::StopSignal() {
+  if (lifecycle_->finished()) return;
+  Observe(false, serving());
+  const bool second = lifecycle_->draining();
+  if (!second) {
+    drain_started_ = clock_.Now();
+    for (Client& c : clients_) c.read_before_drain = c.server_read;
   }
-  for (int idle = 0; idle < kMaxIdleTurns;) {
-    loop.run(ev::NOWAIT);
+  lifecycle_->OnStopSignal(SIGTERM);
+  stopped_at_once_ |= second;
+  Observe(false, false);
+  if (second) {
+    FUZZ_CHECK(lifecycle_->finished(), "a second stop signal did not end the drain");
+  }
+}
+
+// One turn of the loop, after the timers due now (as libev fires them at the
+// start of an iteration). True if some watcher fired.
+bool ServerHarness::Turn() {
+  LetTimePass(0);
+  const uint64_t before = g_busy_turns;
+  Loop().run(ev::NOWAIT);
+  Observe(/*in_turn=*/true, serving());
+  return g_busy_turns != before;
+}
+
+// Turns the loop until no watcher fires. Watchers that keep firing while
+// nothing observable changes are a spinning server.
+void ServerHarness::Settle() {
+  int without_progress = 0;
+  for (int turn = 0; turn < kMaxSettleTurns; ++turn) {
+    const uint64_t before = ProgressSignature();
+    if (!Turn()) return;
+    without_progress = ProgressSignature() == before ? without_progress + 1 : 0;
+    FUZZ_CHECK(without_progress <= kMaxTurnsWithoutProgress,
+               "spinning: %d loop turns in a row fired watchers, nothing moved",
+               without_progress);
+  }
+}
+
+// Everything the server could have done that a client or the listener sees.
+uint64_t ServerHarness::ProgressSignature() const {
+  uint64_t signature = listener_.pending() * 1000003 + listener_.connections().size();
+  for (const Client& c : clients_) {
+    signature = signature * 31 + c.server_read * 7 + c.server_wrote * 13 +
+                static_cast<uint64_t>(c.fate);
+  }
+  return signature + static_cast<uint64_t>(reports_);
+}
+
+// Moves time on, stopping at every timer on the way so that each one's
+// effect is checked at the exact time it fired.
+void ServerHarness::LetTimePass(Millis elapsed) {
+  const Millis target = clock_.Now() + elapsed;
+  for (Millis due = clock_.NextDue(); due >= 0 && due <= target; due = clock_.NextDue()) {
+    const bool was_serving = serving();
+    clock_.AdvanceTo(due);
+    Observe(/*in_turn=*/false, was_serving);
+    CheckIdleRule();
+    CheckDrainDeadline();
+  }
+  clock_.AdvanceTo(target);
+  CheckIdleRule();
+  CheckDrainDeadline();
+}
+
+void ServerHarness::Observe(bool in_turn, bool was_serving) {
+  listener_.Sweep();
+  JudgeAccepts();
+  const auto& connections = listener_.connections();
+  for (Client& c : clients_) {
+    const bool accepted = c.fate != Fate::kWaiting && c.fate != Fate::kDropped &&
+                          c.fate != Fate::kRefused;
+    const uint64_t read = accepted ? c.sent - listener_.Unread(c.index) : 0;
+    const uint64_t wrote = c.reset ? c.server_wrote : c.received + Readable(c.fd.get());
+    if (read != c.server_read || wrote != c.server_wrote) c.last_activity = clock_.Now();
+    c.server_read = read;
+    c.server_wrote = wrote;
+    const FakeListener::State state = connections[c.index].state;
+    if (c.fate == Fate::kWaiting && state == FakeListener::State::kDropped) {
+      c.fate = Fate::kDropped;
+    }
+    if (c.fate == Fate::kServed && state == FakeListener::State::kClosedByServer) {
+      NoteClosed(c, in_turn, was_serving);
+    }
+  }
+  if (server_ != nullptr) {
+    FUZZ_CHECK(listener_.live_reserves() == 1, "the server holds %zu reserve descriptors",
+               listener_.live_reserves());
+    CheckCounters();
+  }
+}
+
+// Each accept of the last turn against the policy: refuse beyond the limit,
+// and right after running out of descriptors; serve otherwise.
+void ServerHarness::JudgeAccepts() {
+  bool after_descriptor_failure = false;
+  for (const FakeListener::AcceptRecord& record : listener_.TakeAcceptRecords()) {
+    if (record.status == AcceptStatus::kAccepted) {
+      Client& c = *std::find_if(clients_.begin(), clients_.end(), [&](const Client& k) {
+        return k.index == record.connection;
+      });
+      const bool closed =
+          listener_.connections()[c.index].state == FakeListener::State::kClosedByServer;
+      const bool refuse = record.server_held >= config_.server.max_connections ||
+                          after_descriptor_failure;
+      FUZZ_CHECK(closed == refuse,
+                 "client %zu accepted with %zu of %zu connections held%s: %s", c.index,
+                 record.server_held, config_.server.max_connections,
+                 after_descriptor_failure ? ", descriptors exhausted" : "",
+                 closed ? "closed at once" : "not refused");
+      c.fate = refuse ? Fate::kRefused : Fate::kServed;
+      c.last_activity = clock_.Now();
+      ++(refuse ? expected_refused_ : expected_served_);
+    }
+    after_descriptor_failure = record.status == AcceptStatus::kOutOfDescriptors;
+  }
+}
+
+// A served connection's server end closed. In a loop turn that is a finish
+// (an error only if we reset); by a timer while serving, only the idle
+// timeout may close it, and only after a full idle period.
+void ServerHarness::NoteClosed(Client& c, bool in_turn, bool was_serving) {
+  if (in_turn) {
+    c.fate = Fate::kFinished;
+    return;
+  }
+  if (!was_serving) {
+    c.fate = Fate::kAborted;
+    return;
+  }
+  const Millis timeout = config_.server.connection.idle_timeout;
+  const Millis idle = clock_.Now() - c.last_activity;
+  FUZZ_CHECK(timeout > 0 && idle >= timeout,
+             "client %zu closed as idle after %lld ms without a byte moving (timeout %lld)",
+             c.index, static_cast<long long>(idle), static_cast<long long>(timeout));
+  c.fate = Fate::kIdleClosed;
+  ++expected_timed_out_;
+}
+
+// Timers fire on time, so a connection idle for the timeout is closed by now.
+void ServerHarness::CheckIdleRule() {
+  const Millis timeout = config_.server.connection.idle_timeout;
+  if (timeout == 0 || !serving()) return;
+  for (const Client& c : clients_) {
+    if (c.fate != Fate::kServed) continue;
+    const Millis idle = clock_.Now() - c.last_activity;
+    FUZZ_CHECK(idle < timeout, "client %zu still open after %lld ms idle (timeout %lld)",
+               c.index, static_cast<long long>(idle), static_cast<long long>(timeout));
+  }
+}
+
+void ServerHarness::CheckDrainDeadline() {
+  if (drain_started_ < 0 || clock_.Now() < drain_started_ + config_.drain_timeout) return;
+  FUZZ_CHECK(lifecycle_->finished(), "drain started at %lld still running at %lld (timeout %lld)",
+             static_cast<long long>(drain_started_), static_cast<long long>(clock_.Now()),
+             static_cast<long long>(config_.drain_timeout));
+}
+
+void ServerHarness::CheckCounters() {
+  const EchoServerStats s = server_->stats();
+  uint64_t open = 0, bytes_in = 0, bytes_out = 0;
+  for (const Client& c : clients_) {
+    open += c.fate == Fate::kServed ? 1 : 0;
+    bytes_in += drain_started_ >= 0 ? c.read_before_drain : c.server_read;
+    bytes_out += c.server_wrote;
+  }
+  FUZZ_CHECK(s.open == open, "open: server says %zu, clients see %llu", s.open,
+             static_cast<unsigned long long>(open));
+  FUZZ_CHECK(s.accepted == expected_served_ && s.refused == expected_refused_,
+             "total/refused: server says %llu/%llu, clients see %llu/%llu",
+             static_cast<unsigned long long>(s.accepted), static_cast<unsigned long long>(s.refused),
+             static_cast<unsigned long long>(expected_served_),
+             static_cast<unsigned long long>(expected_refused_));
+  // While draining, idle timers may still close connections (counted);
+  // which closes they were is not visible from outside.
+  FUZZ_CHECK(drain_started_ >= 0 ? s.timed_out >= expected_timed_out_
+                                 : s.timed_out == expected_timed_out_,
+             "timed out: server says %llu, clients saw %llu",
+             static_cast<unsigned long long>(s.timed_out),
+             static_cast<unsigned long long>(expected_timed_out_));
+  FUZZ_CHECK(s.bytes_in == bytes_in && s.bytes_out == bytes_out,
+             "bytes in/out: server says %llu/%llu, clients see %llu/%llu",
+             static_cast<unsigned long long>(s.bytes_in), static_cast<unsigned long long>(s.bytes_out),
+             static_cast<unsigned long long>(bytes_in), static_cast<unsigned long long>(bytes_out));
+}
+
+void ServerHarness::Finale() {
+  listener_.ClearFailures();  // Whatever ran out is back.
+  if (serving()) CheckServiceResumes();
+  ReadEverything();
+  if (!lifecycle_->finished()) {
+    StopSignal();
+    Settle();
+    LetTimePass(config_.drain_timeout);
+  }
+  FUZZ_CHECK(lifecycle_->finished() && reports_ == 1,
+             "the lifecycle reported its end %d times", reports_);
+  for (const Client& c : clients_) CheckFinalEcho(c);
+  CheckNothingLeftOpen();
+}
+
+// Once the back-off has passed, every waiting client is taken (served or
+// refused), and a new client is answered.
+void ServerHarness::CheckServiceResumes() {
+  LetTimePass(EchoServer::kAcceptBackoff);
+  Settle();
+  FUZZ_CHECK(listener_.pending() == 0,
+             "%zu clients still wait to be accepted after the back-off", listener_.pending());
+  Connect(kMaxClients + 1);
+  Settle();
+  if (!clients_.empty()) Send(clients_.back(), 16);
+}
+
+// Every client shuts down its side and reads until EOF.
+void ServerHarness::ReadEverything() {
+  for (Client& c : clients_) ShutDown(c);
+  int quiet_turns = 0;
+  for (int turn = 0; turn < kMaxSettleTurns && quiet_turns < 3; ++turn) {
+    const bool busy = Turn();
     bool progress = false;
-    bool pending = false;
-    for (Client& c : clients) {
-      while (Receive(c, 4096) > 0) progress = true;
-      pending |= !c.reset && !c.eof;
+    bool open = false;
+    for (Client& c : clients_) {
+      for (size_t before = c.received + 1; before != c.received && !c.eof;) {
+        before = c.received;
+        Receive(c, 4096);
+        progress |= before != c.received || c.eof;
+      }
+      open |= !c.reset && !c.eof;
     }
-    if (!pending) break;
-    idle = progress ? 0 : idle + 1;
-  }
-  for (const Client& c : clients) {
-    if (c.reset) continue;
-    FUZZ_CHECK(c.eof, "client %zu: no EOF after its half-close (got %zu of %zu)",
-               c.id, c.received, c.sent);
-    if (!server_drained) {
-      FUZZ_CHECK(c.received == c.sent, "client %zu: sent %zu, echoed %zu", c.id,
-                 c.sent, c.received);
-    }
+    if (!open) break;
+    quiet_turns = busy || progress ? 0 : quiet_turns + 1;
   }
 }
 
-void CheckEverythingClosed(ev::loop_ref loop, EchoServer& server,
-                           const std::vector<Client>& clients) {
-  // Reset clients end with a failed read or write; give the loop the turns
-  // to see them.
-  for (int turn = 0; turn < kMaxIdleTurns && server.stats().open > 0; ++turn) {
-    loop.run(ev::NOWAIT);
+// A client that did not reset got EOF; one that the server closed gracefully
+// got back every byte the server read before any drain.
+void ServerHarness::CheckFinalEcho(const Client& c) const {
+  if (c.reset) return;
+  FUZZ_CHECK(c.fate != Fate::kWaiting, "client %zu was never accepted", c.index);
+  FUZZ_CHECK(c.eof, "client %zu: no EOF (fate %d, got %zu of %zu)", c.index,
+             static_cast<int>(c.fate), c.received, c.sent);
+  if (c.fate == Fate::kFinished) {
+    FUZZ_CHECK(c.received == c.read_before_drain,
+               "client %zu: the server read %llu bytes, echoed %zu", c.index,
+               static_cast<unsigned long long>(c.read_before_drain), c.received);
   }
-  FUZZ_CHECK(server.stats().open == 0, "%zu connections still open",
-             server.stats().open);
-  for (const Client& c : clients) {
-    // Nothing has opened a descriptor since Connect(), so a server number
-    // that is still valid was leaked, not reused.
-    FUZZ_CHECK(::fcntl(c.server_fd, F_GETFD) == -1 && errno == EBADF,
-               "client %zu: server descriptor %d was never closed", c.id,
-               c.server_fd);
+  if (c.fate == Fate::kRefused || c.fate == Fate::kDropped) {
+    FUZZ_CHECK(c.received == 0, "client %zu: refused, yet got %zu bytes", c.index, c.received);
   }
 }
 
-void Run(const uint8_t* data, size_t size) {
-  static ev::dynamic_loop* loop = new ev::dynamic_loop(EVFLAG_AUTO);
-  FuzzInput input(data, size);
-  EchoServerConfig config;
-  config.connection.watermarks = kWatermarks[input.Below(4)];
-  config.read_buffer_size = 1024;
-  EchoServer server(*loop, UniqueFd(), config);
-  std::vector<Client> clients = Connect(server, 1 + input.Below(kMaxClients));
-  bool draining = false;
-  int drained = 0;
-  for (size_t i = 0; i < kMaxActions && !input.empty(); ++i) {
-    const uint8_t opcode = input.Byte();
-    Client& c = clients[(opcode >> 3) % clients.size()];
-    switch (opcode & 7) {
-      case 0: case 1: Send(c, input.ScaledSize()); break;
-      case 2: case 3: Receive(c, input.ScaledSize()); break;
-      case 4:
-        if (!c.reset && !c.shut_down) ::shutdown(c.fd.get(), SHUT_WR);
-        c.shut_down = true;
-        break;
-      case 5: Reset(c); break;
-      case 6: loop->run(ev::NOWAIT); break;
-      default:
-        if (!draining) server.Drain([&drained] { ++drained; });
-        draining = true;
-        break;
-    }
+// Once the server is gone, so is every descriptor it was given or opened.
+void ServerHarness::CheckNothingLeftOpen() {
+  lifecycle_.reset();
+  server_.reset();
+  listener_.Sweep();
+  for (const FakeListener::Connection& c : listener_.connections()) {
+    FUZZ_CHECK(c.state != FakeListener::State::kHandedOut,
+               "server descriptor %d was never closed", c.server_fd);
   }
-  DrainAll(*loop, clients, draining);
-  CheckEverythingClosed(*loop, server, clients);
-  if (draining) {
-    // The report comes from the loop, after the last connection is reaped.
-    for (int turn = 0; turn < 3; ++turn) loop->run(ev::NOWAIT);
-    FUZZ_CHECK(drained == 1, "drain reported %d times", drained);
-  }
+  FUZZ_CHECK(listener_.live_reserves() == 0, "%zu reserve descriptors left open",
+             listener_.live_reserves());
 }
 
 }  // namespace
 }  // namespace echo
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  echo::Run(data, size);
+  echo::FuzzInput input(data, size);
+  const echo::Config config = echo::DecodeConfig(input);
+  echo::ServerHarness harness(config, input);
+  harness.Run();
   return 0;
 }

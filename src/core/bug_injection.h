@@ -46,4 +46,37 @@
 #define ECHO_BUG_SIGPIPE 0
 #endif
 
+// 9. The connection limit is off by one: one client more than the limit is served.
+#ifndef ECHO_BUG_LIMIT_OFF_BY_ONE
+#define ECHO_BUG_LIMIT_OFF_BY_ONE 0
+#endif
+// 10. After refusing a client on EMFILE, the reserve descriptor is not reopened.
+#ifndef ECHO_BUG_RESERVE_NOT_RESTORED
+#define ECHO_BUG_RESERVE_NOT_RESTORED 0
+#endif
+// 11. An aborted pending connection (ECONNABORTED) stops accepting for good.
+#ifndef ECHO_BUG_ACCEPT_ABORT_STOPS_LISTENER
+#define ECHO_BUG_ACCEPT_ABORT_STOPS_LISTENER 0
+#endif
+// 12. When even the reserve cannot make room, accepting is not paused: the loop spins.
+#ifndef ECHO_BUG_NO_ACCEPT_BACKOFF
+#define ECHO_BUG_NO_ACCEPT_BACKOFF 0
+#endif
+// 13. An idle timer that fires early (after activity) is not re-armed.
+#ifndef ECHO_BUG_IDLE_TIMER_NOT_REARMED
+#define ECHO_BUG_IDLE_TIMER_NOT_REARMED 0
+#endif
+// 14. A second stop signal restarts the drain instead of stopping at once.
+#ifndef ECHO_BUG_SECOND_SIGNAL_RESTARTS_DRAIN
+#define ECHO_BUG_SECOND_SIGNAL_RESTARTS_DRAIN 0
+#endif
+// 15. The accept retry loop tests errno without a failure: a stale EINTR leaks a client.
+#ifndef ECHO_BUG_STALE_ERRNO_ACCEPT
+#define ECHO_BUG_STALE_ERRNO_ACCEPT 0
+#endif
+// 16. Decimal seconds are read without padding the fraction: "0.25" is 25 ms.
+#ifndef ECHO_BUG_SECONDS_FRACTION_MISREAD
+#define ECHO_BUG_SECONDS_FRACTION_MISREAD 0
+#endif
+
 #endif  // ECHO_LAB_CORE_BUG_INJECTION_H_

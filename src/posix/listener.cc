@@ -1,5 +1,6 @@
 #include "src/posix/listener.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -49,49 +50,23 @@ ListenResult OpenListener(const SocketAddress& address) {
 }
 
 AcceptResult AcceptConnection(int listen_fd) {
-  AcceptResult result;
-  int fd;
-  do {
-    fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
-  if (fd >= 0) {
-    result.status = AcceptStatus::kAccepted;
-    result.fd.reset(fd);
+  return RetryAccept([listen_fd] {
+    const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    return RawIo{fd, errno};
+  });
+}
+
+AcceptResult ListenerAcceptor::Accept() {
+  if (!listener_.valid()) {
+    AcceptResult result;
+    result.status = AcceptStatus::kWouldBlock;
     return result;
   }
-  result.system_code = errno;
-  switch (result.system_code) {
-    case EAGAIN:
-#if EWOULDBLOCK != EAGAIN
-    case EWOULDBLOCK:
-#endif
-      result.status = AcceptStatus::kWouldBlock;
-      break;
-    case EMFILE:
-    case ENFILE:
-    case ENOBUFS:
-    case ENOMEM:
-      result.status = AcceptStatus::kOutOfDescriptors;
-      break;
-    // Linux reports errors of the new connection through accept(); the
-    // listener itself is fine (see accept(2), "Error handling").
-    case ECONNABORTED:
-    case EPROTO:
-    case EPERM:
-    case ENETDOWN:
-    case ENOPROTOOPT:
-    case EHOSTDOWN:
-    case ENONET:
-    case EHOSTUNREACH:
-    case EOPNOTSUPP:
-    case ENETUNREACH:
-      result.status = AcceptStatus::kConnectionGone;
-      break;
-    default:
-      result.status = AcceptStatus::kFailed;
-      break;
-  }
-  return result;
+  return AcceptConnection(listener_.get());
+}
+
+UniqueFd ListenerAcceptor::OpenReserve() {
+  return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
 }
 
 }  // namespace echo

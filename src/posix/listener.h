@@ -1,14 +1,16 @@
-// listener.h: opening a listening socket and accepting from it.
+// listener.h: opening a listening socket, and the Acceptor that serves it.
 //
-// Plain functions over descriptors, with results as values: the libev server
-// decides what to do with each outcome, these only classify it.
+// Results are values: the server decides what to do with each outcome, these
+// only classify it (see acceptor.h).
 
 #ifndef ECHO_LAB_POSIX_LISTENER_H_
 #define ECHO_LAB_POSIX_LISTENER_H_
 
 #include <optional>
 #include <string>
+#include <utility>
 
+#include "src/posix/acceptor.h"
 #include "src/posix/socket_address.h"
 #include "src/posix/unique_fd.h"
 
@@ -26,22 +28,23 @@ struct ListenResult {
 // e.g. "cannot listen on 127.0.0.1:80: Permission denied".
 ListenResult OpenListener(const SocketAddress& address);
 
-enum class AcceptStatus {
-  kAccepted,          // `fd` is a new non-blocking, close-on-exec connection.
-  kWouldBlock,        // No pending connection.
-  kOutOfDescriptors,  // EMFILE/ENFILE/ENOBUFS/ENOMEM: the process is full.
-  kConnectionGone,    // The client left before accept (ECONNABORTED...): retry.
-  kFailed,            // Anything else; `system_code` says what.
-};
-
-struct AcceptResult {
-  AcceptStatus status = AcceptStatus::kFailed;
-  UniqueFd fd;
-  int system_code = 0;
-};
-
 // Accepts one pending connection from `listen_fd`, repeating on EINTR.
 AcceptResult AcceptConnection(int listen_fd);
+
+// The Acceptor of a real listening socket (from OpenListener()).
+class ListenerAcceptor : public Acceptor {
+ public:
+  explicit ListenerAcceptor(UniqueFd listener) : listener_(std::move(listener)) {}
+
+  int ready_fd() const override { return listener_.get(); }
+  AcceptResult Accept() override;
+  // A read-only /dev/null.
+  UniqueFd OpenReserve() override;
+  void Close() override { listener_.reset(); }
+
+ private:
+  UniqueFd listener_;
+};
 
 }  // namespace echo
 

@@ -1,15 +1,11 @@
 #include "src/server/echo_server.h"
 
-#include <fcntl.h>
-
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <utility>
 
 #include "src/core/bug_injection.h"
-#include "src/posix/listener.h"
 #include "src/posix/posix_socket.h"
 #include "src/server/log.h"
 
@@ -24,24 +20,6 @@ int EventsFor(Interest interest) {
   return (interest.read ? ev::READ : 0) | (interest.write ? ev::WRITE : 0);
 }
 
-// The core's clock. Monotonic, because the core requires that time never
-// goes back, and ev_now() follows the wall clock (a clock step would close
-// busy connections as idle, or keep idle ones open). ev_timer itself runs on
-// monotonic time, so deadlines and timers agree.
-Millis MonotonicNow() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-// How long accepting pauses when refusing a client failed too (ENFILE, or no
-// reserve descriptor): the listener would otherwise stay readable and spin.
-constexpr double kAcceptBackoffSeconds = 0.1;
-
-UniqueFd OpenReserveFd() {
-  return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-}
-
 }  // namespace
 
 struct EchoServer::Client {
@@ -49,18 +27,14 @@ struct EchoServer::Client {
       : server(server),
         fd(fd.get()),
         driver(std::make_unique<PosixSocket>(std::move(fd)), options,
-               MonotonicNow()),
+               server->clock_->Now()),
         watcher(server->loop_),
-        idle_timer(server->loop_) {
+        idle_timer(server->clock_->NewTimer([this] { this->server->OnClientTimer(this); })) {
     watcher.set<Client, &Client::OnReady>(this);
-    idle_timer.set<Client, &Client::OnTimer>(this);
   }
 
   void OnReady(ev::io& /*watcher*/, int revents) {
     server->OnClientReady(this, revents);
-  }
-  void OnTimer(ev::timer& /*watcher*/, int /*revents*/) {
-    server->OnClientTimer(this);
   }
 
   EchoServer* server;
@@ -71,36 +45,42 @@ struct EchoServer::Client {
   // One timer per connection, armed for the idle deadline and re-armed only
   // when it fires (libev manual, "Be smart about timeouts", method 2): most
   // events move the deadline without touching the timer.
-  ev::timer idle_timer;
+  std::unique_ptr<Timer> idle_timer;
   ClientList::iterator position;
 };
 
-EchoServer::EchoServer(ev::loop_ref loop, UniqueFd listener,
+EchoServer::EchoServer(ev::loop_ref loop, Acceptor* acceptor, Clock* clock,
                        EchoServerConfig config)
     : loop_(loop),
+      acceptor_(acceptor),
+      clock_(clock),
       config_(config),
-      listener_(std::move(listener)),
-      reserve_fd_(OpenReserveFd()),
+      reserve_fd_(acceptor->OpenReserve()),
       listener_watcher_(loop),
-      accept_backoff_(loop),
+      accept_backoff_(clock->NewTimer([this] { ResumeAccepting(); })),
       reaper_(loop),
       read_buffer_(config.read_buffer_size > 0 ? config.read_buffer_size : 1) {
   listener_watcher_.set<EchoServer, &EchoServer::OnListenerReady>(this);
-  if (listener_.valid()) listener_watcher_.start(listener_.get(), ev::READ);
+  listener_watcher_.start(acceptor_->ready_fd(), ev::READ);
   reaper_.set<EchoServer, &EchoServer::ReapRetired>(this);
-  accept_backoff_.set<EchoServer, &EchoServer::ResumeAccepting>(this);
 }
 
 EchoServer::~EchoServer() { Stop(); }
 
-void EchoServer::Stop() {
+// Stops watching and closes the acceptor, for good.
+void EchoServer::StopAccepting() {
   listener_watcher_.stop();
-  accept_backoff_.stop();
-  listener_.reset();
+  accept_backoff_->Stop();
+  if (accepting_) acceptor_->Close();
+  accepting_ = false;
+}
+
+void EchoServer::Stop() {
+  StopAccepting();
   reaper_.stop();
   for (auto& client : clients_) {
     client->watcher.stop();
-    client->idle_timer.stop();
+    client->idle_timer->Stop();
     client->driver.Abort();
   }
   // Not inside any client callback here, so destroying is safe.
@@ -115,11 +95,9 @@ void EchoServer::Stop() {
 }
 
 void EchoServer::Drain(std::function<void()> on_drained) {
-  listener_watcher_.stop();
-  accept_backoff_.stop();
-  listener_.reset();
+  StopAccepting();
   on_drained_ = std::move(on_drained);
-  const Millis now = MonotonicNow();
+  const Millis now = clock_->Now();
   for (auto it = clients_.begin(); it != clients_.end();) {
     Client* client = (it++)->get();  // Rearm may retire (and unlink) it.
     Rearm(client, client->driver.Drain(now));
@@ -149,10 +127,14 @@ void EchoServer::OnListenerReady(ev::io& /*watcher*/, int /*revents*/) {
 
 void EchoServer::AcceptPending() {
   for (int i = 0; i < kMaxAcceptsPerEvent; ++i) {
-    AcceptResult result = AcceptConnection(listener_.get());
+    AcceptResult result = acceptor_->Accept();
     switch (result.status) {
       case AcceptStatus::kAccepted:
+#if ECHO_BUG_LIMIT_OFF_BY_ONE  // INJECTED BUG LIMIT_OFF_BY_ONE
+        if (clients_.size() > config_.max_connections) {
+#else
         if (clients_.size() >= config_.max_connections) {
+#endif
           Refuse(std::move(result.fd), "connection limit reached");
         } else {
           refusing_ = false;
@@ -162,12 +144,20 @@ void EchoServer::AcceptPending() {
       case AcceptStatus::kWouldBlock:
         return;
       case AcceptStatus::kConnectionGone:
+#if ECHO_BUG_ACCEPT_ABORT_STOPS_LISTENER  // INJECTED BUG ACCEPT_ABORT_STOPS_LISTENER
+        Log(LogLevel::kError, "accept failed: %s", std::strerror(result.system_code));
+        listener_watcher_.stop();
+        return;
+#endif
         break;
       case AcceptStatus::kOutOfDescriptors:
         RefuseOnePending();
         return;
       case AcceptStatus::kFailed:
-        Log(LogLevel::kError, "accept failed: %s", std::strerror(result.system_code));
+        // Nothing says the listener stops being readable: pause, or spin.
+        Log(LogLevel::kError, "accept failed: %s; pausing accepts",
+            std::strerror(result.system_code));
+        PauseAccepting();
         return;
     }
   }
@@ -178,11 +168,15 @@ void EchoServer::AcceptPending() {
 // close it at once (it sees a clean close), then take the reserve back.
 void EchoServer::RefuseOnePending() {
   reserve_fd_.reset();
-  AcceptResult result = AcceptConnection(listener_.get());
+  AcceptResult result = acceptor_->Accept();
   if (result.status == AcceptStatus::kAccepted) {
     Refuse(std::move(result.fd), "out of file descriptors");
   }
-  reserve_fd_ = OpenReserveFd();
+#if ECHO_BUG_RESERVE_NOT_RESTORED  // INJECTED BUG RESERVE_NOT_RESTORED
+  if (result.status != AcceptStatus::kAccepted) reserve_fd_ = acceptor_->OpenReserve();
+#else
+  reserve_fd_ = acceptor_->OpenReserve();
+#endif
   if (result.status == AcceptStatus::kOutOfDescriptors) {
     // The reserve did not help (system-wide ENFILE, no memory, or no reserve
     // descriptor): pause accepting briefly instead of spinning.
@@ -191,13 +185,21 @@ void EchoServer::RefuseOnePending() {
           std::strerror(result.system_code));
       refusing_ = true;
     }
-    listener_watcher_.stop();
-    accept_backoff_.start(kAcceptBackoffSeconds, 0.0);
+#if !ECHO_BUG_NO_ACCEPT_BACKOFF  // INJECTED BUG NO_ACCEPT_BACKOFF: never pauses.
+    PauseAccepting();
+#endif
   }
 }
 
-void EchoServer::ResumeAccepting(ev::timer& /*watcher*/, int /*revents*/) {
-  if (listener_.valid()) listener_watcher_.start(listener_.get(), ev::READ);
+void EchoServer::PauseAccepting() {
+  listener_watcher_.stop();
+  accept_backoff_->Start(kAcceptBackoff);
+}
+
+void EchoServer::ResumeAccepting() {
+  if (!accepting_) return;
+  if (!reserve_fd_.valid()) reserve_fd_ = acceptor_->OpenReserve();
+  listener_watcher_.start(acceptor_->ready_fd(), ev::READ);
 }
 
 // Closes a client we will not serve. It sees the connection close at once
@@ -228,7 +230,7 @@ void EchoServer::Adopt(UniqueFd fd) {
 }
 
 void EchoServer::OnClientReady(Client* client, int revents) {
-  const Millis now = MonotonicNow();
+  const Millis now = clock_->Now();
   Interest interest = client->driver.interest();
   if (revents & ev::READ) {
     interest = client->driver.OnReadable(
@@ -241,8 +243,11 @@ void EchoServer::OnClientReady(Client* client, int revents) {
 }
 
 void EchoServer::OnClientTimer(Client* client) {
-  const Millis now = MonotonicNow();
+  const Millis now = clock_->Now();
   const Interest interest = client->driver.OnTimer(now);
+#if ECHO_BUG_IDLE_TIMER_NOT_REARMED  // INJECTED BUG IDLE_TIMER_NOT_REARMED
+  if (!interest.none()) return;  // Fired early: "nothing to do".
+#endif
   Rearm(client, interest);
 }
 
@@ -256,7 +261,7 @@ void EchoServer::Rearm(Client* client, Interest interest) {
 #if ECHO_BUG_USE_AFTER_FREE  // INJECTED BUG USE_AFTER_FREE
     // Destroys the client inside its own callback, then touches it.
     client->watcher.stop();
-    client->idle_timer.stop();
+    client->idle_timer->Stop();
     --stats_.open;
     clients_.erase(client->position);
     if (client->watcher.events != 0) ++stats_.refused;
@@ -268,15 +273,14 @@ void EchoServer::Rearm(Client* client, Interest interest) {
   const int events = EventsFor(interest);
   if (events != client->watcher.events) client->watcher.set(events);
   const Millis deadline = client->driver.Deadline();
-  if (deadline >= 0 && (!client->idle_timer.is_active() || client->driver.lingering())) {
-    const Millis wait = std::max<Millis>(0, deadline - MonotonicNow());
-    client->idle_timer.start(wait / 1000.0, 0.0);
+  if (deadline >= 0 && (!client->idle_timer->active() || client->driver.lingering())) {
+    client->idle_timer->Start(std::max<Millis>(0, deadline - clock_->Now()));
   }
 }
 
 void EchoServer::Retire(Client* client) {
   client->watcher.stop();
-  client->idle_timer.stop();
+  client->idle_timer->Stop();
   const EchoConnection& connection = client->driver.connection();
   stats_.bytes_in += connection.bytes_received();
   stats_.bytes_out += connection.bytes_sent();

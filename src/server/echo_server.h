@@ -1,8 +1,12 @@
 // echo_server.h: EchoServer, the libev adapter that serves echo connections.
 //
-// It owns a listening socket and one ConnectionDriver per client, and does
-// nothing but translate libev readiness into driver calls and driver Interest
-// into watcher events: the echo logic itself is the I/O-free core.
+// It gets clients from an Acceptor and serves each with a ConnectionDriver.
+// The echo logic is the I/O-free core; what is here is the server's policy
+// (the connection limit, refusals, the reserve descriptor, backing off when
+// descriptors run out, idle timers, draining) and the translation of libev
+// readiness into driver calls and of driver Interest into watcher events.
+// Clients come only through the Acceptor and time only through the Clock, so
+// a fuzzer drives all of this policy with a FakeListener and a FakeClock.
 //
 // Ownership is explicit: the server owns every Client. A client that finishes
 // inside its own callback is only moved to a retired list there; the list is
@@ -27,7 +31,9 @@
 #include "src/core/echo_connection.h"
 #include "src/core/millis.h"
 #include "src/core/write_queue.h"
+#include "src/posix/acceptor.h"
 #include "src/posix/unique_fd.h"
+#include "src/server/clock.h"
 
 namespace echo {
 
@@ -48,11 +54,17 @@ struct EchoServerStats {
 
 class EchoServer {
  public:
-  // Serves `listener` (a bound, listening, non-blocking socket) on `loop`.
-  // Starts watching at once; the caller runs the loop. An invalid `listener`
-  // makes a server that only serves connections given to Adopt().
-  EchoServer(ev::loop_ref loop, UniqueFd listener, EchoServerConfig config);
-  // Closes the listener and every connection.
+  // How long accepting pauses when even the reserve descriptor cannot make
+  // room to refuse a client (system-wide ENFILE, no memory, no reserve):
+  // the listener would otherwise stay readable and the loop spin.
+  static constexpr Millis kAcceptBackoff = 100;
+
+  // Serves the clients of `acceptor` on `loop`, timing with `clock`; both
+  // must outlive the server. Starts watching at once; the caller runs the
+  // loop.
+  EchoServer(ev::loop_ref loop, Acceptor* acceptor, Clock* clock,
+             EchoServerConfig config);
+  // Closes the acceptor and every connection.
   ~EchoServer();
 
   EchoServer(const EchoServer&) = delete;
@@ -71,10 +83,6 @@ class EchoServer {
 
   EchoServerStats stats() const;
 
-  // Serves an already connected, non-blocking stream socket as if it had
-  // been accepted (used by in-process harnesses over socketpair()).
-  void Adopt(UniqueFd fd);
-
  private:
   struct Client;
   using ClientList = std::list<std::unique_ptr<Client>>;
@@ -83,7 +91,10 @@ class EchoServer {
   void AcceptPending();
   void RefuseOnePending();
   void Refuse(UniqueFd fd, const char* why);
-  void ResumeAccepting(ev::timer& watcher, int revents);
+  void StopAccepting();
+  void PauseAccepting();
+  void ResumeAccepting();
+  void Adopt(UniqueFd fd);
   void OnClientReady(Client* client, int revents);
   void OnClientTimer(Client* client);
   void Rearm(Client* client, Interest interest);
@@ -92,13 +103,15 @@ class EchoServer {
   void ReapRetired(ev::prepare& watcher, int revents);
 
   ev::loop_ref loop_;
+  Acceptor* acceptor_;
+  Clock* clock_;
   EchoServerConfig config_;
-  UniqueFd listener_;
+  bool accepting_ = true;  // Until Drain() or Stop().
   // Held open so that, when descriptors run out, one can be freed to accept
   // and close a pending client instead of spinning on EMFILE.
   UniqueFd reserve_fd_;
   ev::io listener_watcher_;
-  ev::timer accept_backoff_;  // Restarts accepting after a failed refusal.
+  std::unique_ptr<Timer> accept_backoff_;  // Resumes accepting after a pause.
   ev::prepare reaper_;
   std::vector<uint8_t> read_buffer_;
   ClientList clients_;

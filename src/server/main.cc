@@ -13,6 +13,8 @@
 #include "src/posix/listener.h"
 #include "src/posix/socket_address.h"
 #include "src/server/echo_server.h"
+#include "src/server/libev_clock.h"
+#include "src/server/lifecycle.h"
 #include "src/server/log.h"
 #include "src/server/server_flags.h"
 
@@ -31,74 +33,28 @@ echo::EchoServerConfig ConfigFrom(const echo::ServerOptions& options) {
   return config;
 }
 
-void LogStats(const char* when, const echo::EchoServerStats& s) {
-  echo::Log(echo::LogLevel::kInfo,
-            "%s: open %zu, total %llu, refused %llu, timed out %llu, "
-            "bytes in %llu, bytes out %llu",
-            when, s.open, static_cast<unsigned long long>(s.accepted),
-            static_cast<unsigned long long>(s.refused),
-            static_cast<unsigned long long>(s.timed_out),
-            static_cast<unsigned long long>(s.bytes_in),
-            static_cast<unsigned long long>(s.bytes_out));
-}
-
-// The process's reaction to signals: a first SIGTERM/SIGINT drains (bounded
-// by the drain timeout), a second one stops at once; SIGUSR1 logs counters.
-class Lifecycle {
+// Wires the process's signals to the Lifecycle: SIGTERM and SIGINT stop
+// (drain, then at once), SIGUSR1 logs the counters.
+class SignalWatchers {
  public:
-  Lifecycle(ev::loop_ref loop, echo::EchoServer* server, echo::Millis drain_timeout)
-      : loop_(loop), server_(server), drain_timeout_(drain_timeout),
-        on_interrupt_(loop), on_terminate_(loop), on_usr1_(loop), drain_timer_(loop) {
-    on_interrupt_.set<Lifecycle, &Lifecycle::OnStopSignal>(this);
-    on_terminate_.set<Lifecycle, &Lifecycle::OnStopSignal>(this);
-    on_usr1_.set<Lifecycle, &Lifecycle::OnStatsSignal>(this);
-    drain_timer_.set<Lifecycle, &Lifecycle::OnDrainTimeout>(this);
+  SignalWatchers(ev::loop_ref loop, echo::Lifecycle* lifecycle)
+      : lifecycle_(lifecycle), on_interrupt_(loop), on_terminate_(loop), on_usr1_(loop) {
+    on_interrupt_.set<SignalWatchers, &SignalWatchers::OnStop>(this);
+    on_terminate_.set<SignalWatchers, &SignalWatchers::OnStop>(this);
+    on_usr1_.set<SignalWatchers, &SignalWatchers::OnStats>(this);
     on_interrupt_.start(SIGINT);
     on_terminate_.start(SIGTERM);
     on_usr1_.start(SIGUSR1);
   }
 
  private:
-  void OnStopSignal(ev::sig& watcher, int /*revents*/) {
-    if (draining_) {
-      echo::Log(echo::LogLevel::kInfo, "second signal: closing %zu connections now",
-                server_->stats().open);
-      Finish();
-      return;
-    }
-    draining_ = true;
-    echo::Log(echo::LogLevel::kInfo,
-              "signal %d: draining %zu connections (up to %.3f s)", watcher.signum,
-              server_->stats().open, drain_timeout_ / 1000.0);
-    drain_timer_.start(drain_timeout_ / 1000.0, 0.0);
-    server_->Drain([this] { Finish(); });
-  }
+  void OnStop(ev::sig& watcher, int /*revents*/) { lifecycle_->OnStopSignal(watcher.signum); }
+  void OnStats(ev::sig& /*watcher*/, int /*revents*/) { lifecycle_->OnStatsSignal(); }
 
-  void OnStatsSignal(ev::sig& /*watcher*/, int /*revents*/) {
-    LogStats("stats", server_->stats());
-  }
-
-  void OnDrainTimeout(ev::timer& /*watcher*/, int /*revents*/) {
-    echo::Log(echo::LogLevel::kWarn,
-              "drain timeout: closing %zu connections with output still queued",
-              server_->stats().open);
-    Finish();
-  }
-
-  void Finish() {
-    drain_timer_.stop();
-    server_->Stop();
-    loop_.break_loop(ev::ALL);
-  }
-
-  ev::loop_ref loop_;
-  echo::EchoServer* server_;
-  const echo::Millis drain_timeout_;
-  bool draining_ = false;
+  echo::Lifecycle* lifecycle_;
   ev::sig on_interrupt_;
   ev::sig on_terminate_;
   ev::sig on_usr1_;
-  ev::timer drain_timer_;
 };
 
 // Raises the soft descriptor limit to the hard one: the default soft limit
@@ -128,12 +84,16 @@ int Serve(const echo::ServerOptions& options) {
   }
 
   ev::default_loop loop;
-  echo::EchoServer server(loop, std::move(listen.fd), ConfigFrom(options));
-  Lifecycle lifecycle(loop, &server, options.drain_timeout);
+  echo::LibevClock clock(loop);
+  echo::ListenerAcceptor acceptor(std::move(listen.fd));
+  echo::EchoServer server(loop, &acceptor, &clock, ConfigFrom(options));
+  echo::Lifecycle lifecycle(&server, &clock, options.drain_timeout,
+                            [&loop] { loop.break_loop(ev::ALL); });
+  SignalWatchers signals(loop, &lifecycle);
 
   echo::LogAlways("listening on %s", listen.bound->ToString().c_str());
   loop.run(0);
-  LogStats("final", server.stats());
+  echo::LogStats("final", server.stats());
   echo::Log(echo::LogLevel::kInfo, "stopped");
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "src/posix/listener.h"
+#include "src/server/libev_clock.h"
 
 namespace echo {
 namespace testing {
@@ -88,7 +89,9 @@ bool ServerThread::WaitForStats(
 }
 
 void ServerThread::Run(UniqueFd listener) {
-  EchoServer server(loop_, std::move(listener), config_);
+  LibevClock clock(loop_);
+  ListenerAcceptor acceptor(std::move(listener));
+  EchoServer server(loop_, &acceptor, &clock, config_);
   server_ = &server;
   loop_.run(0);
   server_ = nullptr;

@@ -36,7 +36,7 @@ import hunt_report  # noqa: E402
 import libfuzzer_log  # noqa: E402
 
 CLEAN = hunt_report.CLEAN
-DETECTORS = ("connection", "server")
+DETECTORS = ("connection", "server", "flags")
 # The first line of any failure report: an oracle, a sanitizer, libFuzzer's
 # own (timeout, out-of-memory, deadly signal).
 _REPORT_START = re.compile(

@@ -1,0 +1,75 @@
+// acceptor.h: Acceptor, the seam through which the server gets new clients,
+// and AcceptResult, the outcome of one accept.
+//
+// The server's accept policy (the connection limit, refusals, the reserve
+// descriptor, backing off when descriptors run out) is written against this
+// interface only. ListenerAcceptor (listener.h) implements it with a real
+// listening socket and accept4(); FakeListener (src/testing/) hands out
+// socketpair() ends and scripted failures, so fuzzers drive the same policy
+// without a network. Both map raw outcomes through AcceptResultFromRaw() and
+// retry EINTR with RetryAccept(), so errno handling is shared code too.
+
+#ifndef ECHO_LAB_POSIX_ACCEPTOR_H_
+#define ECHO_LAB_POSIX_ACCEPTOR_H_
+
+#include "src/core/bug_injection.h"
+#include "src/core/io_result.h"
+#include "src/posix/unique_fd.h"
+
+namespace echo {
+
+enum class AcceptStatus {
+  kAccepted,          // `fd` is a new non-blocking, close-on-exec connection.
+  kWouldBlock,        // No pending connection.
+  kOutOfDescriptors,  // EMFILE/ENFILE/ENOBUFS/ENOMEM: the process is full.
+  kConnectionGone,    // The client left before accept (ECONNABORTED...): retry.
+  kFailed,            // Anything else; `system_code` says what.
+};
+
+struct AcceptResult {
+  AcceptStatus status = AcceptStatus::kFailed;
+  UniqueFd fd;
+  int system_code = 0;  // errno, unless status == kAccepted.
+};
+
+class Acceptor {
+ public:
+  virtual ~Acceptor() = default;
+
+  // A descriptor that polls readable while a client is pending: what the
+  // server's watcher waits on. Valid until Close(); stop watching first.
+  virtual int ready_fd() const = 0;
+
+  // Accepts one pending client. Never reports EINTR (it is retried).
+  virtual AcceptResult Accept() = 0;
+
+  // Opens a descriptor that costs nothing but a slot in the descriptor
+  // table, held so that one slot can be freed when the table is full;
+  // invalid if none could be opened.
+  virtual UniqueFd OpenReserve() = 0;
+
+  // Stops listening: clients still pending are dropped by the kernel, and
+  // Accept() reports kWouldBlock from now on. Idempotent.
+  virtual void Close() = 0;
+};
+
+// Maps what accept4() returned (a descriptor, or -1 and errno) to an
+// AcceptResult, taking ownership of the descriptor. Not for EINTR.
+AcceptResult AcceptResultFromRaw(RawIo raw);
+
+// Calls `call()` (returning RawIo) until it is not interrupted by a signal,
+// then maps the outcome, as RetryInterrupted() does for reads and writes.
+template <typename RawAccept>
+AcceptResult RetryAccept(RawAccept&& call) {
+  RawIo raw = call();
+#if ECHO_BUG_STALE_ERRNO_ACCEPT  // INJECTED BUG STALE_ERRNO_ACCEPT: errno read on success.
+  while (raw.saved_errno == InterruptedErrno()) raw = call();
+#else
+  while (IsInterrupted(raw)) raw = call();
+#endif
+  return AcceptResultFromRaw(raw);
+}
+
+}  // namespace echo
+
+#endif  // ECHO_LAB_POSIX_ACCEPTOR_H_

@@ -1,0 +1,65 @@
+#include "src/server/lifecycle.h"
+
+#include <utility>
+
+#include "src/core/bug_injection.h"
+#include "src/server/log.h"
+
+namespace echo {
+
+void LogStats(const char* when, const EchoServerStats& s) {
+  Log(LogLevel::kInfo,
+      "%s: open %zu, total %llu, refused %llu, timed out %llu, "
+      "bytes in %llu, bytes out %llu",
+      when, s.open, static_cast<unsigned long long>(s.accepted),
+      static_cast<unsigned long long>(s.refused),
+      static_cast<unsigned long long>(s.timed_out),
+      static_cast<unsigned long long>(s.bytes_in),
+      static_cast<unsigned long long>(s.bytes_out));
+}
+
+Lifecycle::Lifecycle(EchoServer* server, Clock* clock, Millis drain_timeout,
+                     std::function<void()> on_finished)
+    : server_(server),
+      drain_timeout_(drain_timeout),
+      on_finished_(std::move(on_finished)),
+      drain_timer_(clock->NewTimer([this] { OnDrainTimeout(); })) {}
+
+void Lifecycle::OnStopSignal(int signum) {
+  if (finished_) return;
+#if ECHO_BUG_SECOND_SIGNAL_RESTARTS_DRAIN  // INJECTED BUG SECOND_SIGNAL_RESTARTS_DRAIN
+  if (false) {
+#else
+  if (draining_) {
+#endif
+    Log(LogLevel::kInfo, "second signal: closing %zu connections now",
+        server_->stats().open);
+    Finish();
+    return;
+  }
+  draining_ = true;
+  Log(LogLevel::kInfo, "signal %d: draining %zu connections (up to %.3f s)",
+      signum, server_->stats().open, drain_timeout_ / 1000.0);
+  drain_timer_->Start(drain_timeout_);
+  // With no connection left this runs at once; otherwise from the loop.
+  server_->Drain([this] { Finish(); });
+}
+
+void Lifecycle::OnStatsSignal() { LogStats("stats", server_->stats()); }
+
+void Lifecycle::OnDrainTimeout() {
+  Log(LogLevel::kWarn,
+      "drain timeout: closing %zu connections with output still queued",
+      server_->stats().open);
+  Finish();
+}
+
+void Lifecycle::Finish() {
+  if (finished_) return;
+  finished_ = true;
+  drain_timer_->Stop();
+  server_->Stop();
+  on_finished_();
+}
+
+}  // namespace echo
