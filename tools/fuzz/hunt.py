@@ -3,9 +3,12 @@
 
 Input: one folder of fuzz binaries per build variant ("clean", and one per
 defect class of src/core/bug_injection.h, built with --config=bug_<name>).
-For every variant, detector (fuzz target) and trial, runs the detector from
-the in-tree corpus (or from nothing, --start empty) until its first finding or
---time seconds, with libFuzzer seed = trial number. Records the time from
+For every variant and trial, runs every detector (fuzz target) at once, from
+the in-tree corpus (or from nothing, --start empty), with libFuzzer seed =
+trial number, until the first of them reports (the others are then stopped)
+or --time seconds. Racing the detectors keeps a trial as short as the
+fastest detection; the times measured are under that contention (the
+detectors share the machine's cores), so they are conservative. Records the time from
 launch to the first line of the failure report and what fired: an oracle of
 the harness, a sanitizer's report kind, or a signal that killed the process
 (SIGPIPE is not a crash libFuzzer catches).
@@ -19,6 +22,7 @@ when no detector reports anything. Exits 1 unless everything passes.
 """
 
 import argparse
+import os
 import pathlib
 import re
 import shutil
@@ -51,36 +55,73 @@ _FAULT_SIGNALS = frozenset({signal.SIGPIPE, signal.SIGSEGV, signal.SIGBUS, signa
                             signal.SIGFPE, signal.SIGABRT})
 
 
-def run_detector(target, seed, seconds, start_empty, work):
-    """One trial: the detector's outcome as a dict (see hunt_report)."""
-    work.mkdir(parents=True)
+def fuzzer_command(target, seed, seconds, start_empty, work):
+    """The libFuzzer command line of one trial of `target`, in `work`."""
     new_inputs = work / "corpus"
     new_inputs.mkdir()
     # libFuzzer adds new inputs to the first folder only: the corpus stays put.
     folders = [new_inputs] + ([] if start_empty else target.seed_dirs())
+    return [str(target.binary), *target.flags, "-seed=%d" % seed,
+            "-max_total_time=%d" % seconds, "-timeout=25", "-print_final_stats=1",
+            "-artifact_prefix=%s/" % work, *map(str, folders)]
+
+
+def _kill_group(process):
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _watch(process, deadline, stop, hung, stopped):
+    """Kills `process` and its children past `deadline` (sets `hung`) or once
+    `stop` is set (sets `stopped`)."""
+    while process.poll() is None:
+        if stop is not None and stop.wait(0.05):
+            stopped.set()
+            _kill_group(process)
+            return
+        if stop is None:
+            time.sleep(0.05)
+        if time.monotonic() > deadline:
+            hung.set()
+            _kill_group(process)
+            return
+
+
+def run_detector(target, seed, seconds, start_empty, work, stop=None):
+    """One trial: the detector's outcome as a dict (see hunt_report).
+
+    `target` is a campaign.Target, or any object with a `command(seed,
+    seconds, start_empty, work)` method. Setting `stop` ends the run early
+    (another detector has fired): that is neither a finding nor an error.
+    """
+    work.mkdir(parents=True)
+    command = (target.command(seed, seconds, start_empty, work) if hasattr(target, "command")
+               else fuzzer_command(target, seed, seconds, start_empty, work))
     log_path = work / "fuzz.log"
-    command = [str(target.binary), *target.flags, "-seed=%d" % seed,
-               "-max_total_time=%d" % seconds, "-timeout=25", "-print_final_stats=1",
-               "-artifact_prefix=%s/" % work, *map(str, folders)]
     started = time.monotonic()
     first_report = None
+    hung, stopped = threading.Event(), threading.Event()
     with open(log_path, "w") as log, subprocess.Popen(
-            command, stdout=log, stderr=subprocess.PIPE, text=True, errors="replace") as process:
-        hung = threading.Event()
-        watchdog = threading.Timer(seconds + _WATCHDOG_GRACE_SECS,
-                                   lambda: (hung.set(), process.kill()))
-        watchdog.start()
+            command, stdout=log, stderr=subprocess.PIPE, text=True, errors="replace",
+            start_new_session=True) as process:
+        watcher = threading.Thread(target=_watch, args=(
+            process, started + seconds + _WATCHDOG_GRACE_SECS, stop, hung, stopped))
+        watcher.start()
         for line in process.stderr:
             if first_report is None and _REPORT_START.search(line):
                 first_report = time.monotonic() - started
             log.write(line)
         process.wait()
-        watchdog.cancel()
+        watcher.join()
     ended = time.monotonic() - started
     outcome = {"seed": seed, "secs": None, "kind": None, "label": None,
-               "signature": None, "error": None, "log": str(log_path)}
+               "signature": None, "error": None, "log": str(log_path), "stopped": False}
     text = log_path.read_text(errors="replace")
-    if hung.is_set():
+    if stopped.is_set() and first_report is None:
+        outcome["stopped"] = True
+    elif hung.is_set():
         outcome["error"] = "still running %d s past --time; killed; see %s" % (
             _WATCHDOG_GRACE_SECS, log_path)
     elif process.returncode < 0 and first_report is None:
@@ -118,28 +159,53 @@ def describe(outcome):
     return "found after %.2f s: %s" % (outcome["secs"], outcome["label"])
 
 
+def describe_stopped(outcome):
+    return "stopped: another detector fired first" if outcome.get("stopped") else describe(outcome)
+
+
+def run_trial(detectors, trial, args, work):
+    """Every detector at once, on its own copy of the input folders; the
+    first to report stops the others, so a trial lasts as long as the fastest
+    detection (or --time). Returns {detector name: outcome}."""
+    stop = threading.Event()
+    outcomes = {}
+
+    def one(detector):
+        outcome = run_detector(detector, trial, args.time, args.start == "empty",
+                               work / detector.name, stop)
+        outcome["trial"] = trial
+        outcomes[detector.name] = outcome
+        if outcome["secs"] is not None:
+            stop.set()
+
+    threads = [threading.Thread(target=one, args=(d,)) for d in detectors]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
 def hunt(args, variants):
     """{variant: {detector: [outcome per trial]}}, running everything."""
     work_root = pathlib.Path(tempfile.mkdtemp(prefix="echo_hunt_"))
-    total = len(variants) * len(args.detector) * args.trials
+    total = len(variants) * args.trials
     interactive = sys.stderr.isatty()
     results = {}
     done = 0
     for name, bin_dir in variants:
-        results[name] = {}
-        for detector in args.detector:
-            target = campaign.Target(detector, bin_dir, args.source_dir)
-            outcomes = results[name][detector] = []
-            for trial in range(1, args.trials + 1):
-                done += 1
-                where = "hunt: [%d/%d] %s / %s, trial %d" % (done, total, name, detector, trial)
-                if interactive:
-                    progress(where + " ...", True, final=False)
-                outcome = run_detector(target, trial, args.time, args.start == "empty",
-                                       work_root / name / detector / str(trial))
-                outcome["trial"] = trial
-                outcomes.append(outcome)
-                progress("%s: %s" % (where, describe(outcome)), interactive, final=True)
+        detectors = [campaign.Target(d, bin_dir, args.source_dir) for d in args.detector]
+        results[name] = {d: [] for d in args.detector}
+        for trial in range(1, args.trials + 1):
+            done += 1
+            where = "hunt: [%d/%d] %s, trial %d" % (done, total, name, trial)
+            if interactive:
+                progress(where + " ...", True, final=False)
+            outcomes = run_trial(detectors, trial, args, work_root / name / str(trial))
+            for d in args.detector:
+                results[name][d].append(outcomes[d])
+                progress("%s / %s: %s" % (where, d, describe_stopped(outcomes[d])),
+                         interactive, final=True)
     return results, work_root
 
 
@@ -161,7 +227,7 @@ def parse_args(argv):
                         help="fuzz targets to hunt with (default: all)")
     parser.add_argument("--trials", type=int, default=3)
     parser.add_argument("--time", type=int, default=60,
-                        help="seconds per detector and trial before giving up")
+                        help="seconds per trial before giving up")
     parser.add_argument("--start", choices=("corpus", "empty"), default="corpus",
                         help="start from the in-tree corpus, or from an empty one")
     parser.add_argument("--report-dir", type=pathlib.Path, required=True)

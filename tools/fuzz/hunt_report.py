@@ -40,6 +40,7 @@ def _detector_cell(outcomes):
     labels = collections.Counter(o["label"] for o in outcomes if o["label"])
     return {
         "found": sum(o["secs"] is not None for o in outcomes),
+        "stopped": sum(bool(o.get("stopped")) for o in outcomes),
         "trials": len(outcomes),
         "median_secs": _finite(median),
         "worst_secs": _finite(worst),
@@ -126,6 +127,22 @@ def _span(median, worst):
     return _secs(median) if worst == median else "%s / %s" % (_secs(median), _secs(worst))
 
 
+def _cell_text(cell):
+    """A detector's times; runs it did not finish because another detector
+    of the same trial fired first are "stopped", not "not found"."""
+    stopped = cell.get("stopped", 0)
+    if stopped and not cell["found"]:
+        return "stopped: another target fired first" + (
+            "" if stopped == cell["trials"] else " (%d/%d)" % (stopped, cell["trials"]))
+    text = _span(cell["median_secs"], cell["worst_secs"])
+    if cell["found"] and cell["found"] < cell["trials"]:
+        text = ("found in %d/%d only" if cell["median_secs"] is None else
+                text + " (found in %d/%d)") % (cell["found"], cell["trials"])
+        if stopped:
+            text += ", stopped in %d" % stopped
+    return text
+
+
 def _fired(cell):
     return "; ".join(f["label"] + ("" if f["trials"] == cell["trials"] else
                                    " (%d/%d)" % (f["trials"], cell["trials"]))
@@ -138,8 +155,9 @@ _NOTHING = "nothing fired"
 def markdown(summary):
     detectors = summary["detectors"]
     lines = [
-        "Hunt: %d trial(s), %d s per detector and trial, starting from %s; "
-        "times are median / worst from launch to the first report." % (
+        "Hunt: %d trial(s), %d s per trial, starting from %s; the detectors of a "
+        "trial run at once and the first report stops the others; times are "
+        "median / worst from launch to the first report." % (
             summary["trials"], summary["time_limit_secs"],
             "the in-tree corpus" if summary["start"] == "corpus" else "an empty corpus"),
         "",
@@ -151,10 +169,7 @@ def markdown(summary):
         cells = []
         for d in detectors:
             cell = row["detectors"][d]
-            text = _span(cell["median_secs"], cell["worst_secs"])
-            if cell["found"] and cell["found"] < cell["trials"]:
-                text = ("found in %d/%d only" if cell["median_secs"] is None else
-                        text + " (found in %d/%d)") % (cell["found"], cell["trials"])
+            text = _cell_text(cell)
             if cell["fired"]:
                 text += ": " + _fired(cell)
             cells.append(text)
@@ -253,8 +268,7 @@ def render_html(summary):
     body = []
     for row in summary["rows"]:
         cells = "".join("<td>%s<br><small>%s</small></td>" % (
-            html.escape(_span(row["detectors"][d]["median_secs"],
-                              row["detectors"][d]["worst_secs"])),
+            html.escape(_cell_text(row["detectors"][d])),
             html.escape(_fired(row["detectors"][d]) or "nothing fired"))
             for d in detectors)
         body.append("<tr><td><b>%s</b><br><small>%s</small></td>%s<td>%s</td>"
@@ -266,7 +280,7 @@ def render_html(summary):
         "<!doctype html><html lang=en><meta charset=utf-8>"
         "<title>echo-lab bug hunt</title><style>%s</style>"
         "<h1>echo-lab bug hunt</h1>"
-        "<p>Generated %s by <code>%s</code>: %d trial(s), %d s per detector and trial, "
+        "<p>Generated %s by <code>%s</code>: %d trial(s), %d s per trial (detectors race), "
         "starting from %s. <strong class=%s>%s</strong></p>"
         "<p>Bars: median time from launch to the first report (log scale); black tick: "
         "worst trial; dashed red: the class's budget; dashed outline: not found.</p>%s"

@@ -10,6 +10,8 @@ import pathlib
 import stat
 import sys
 import tempfile
+import threading
+import time
 import unittest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -72,6 +74,7 @@ case "$BEHAVIOUR" in
   sigpipe) kill -PIPE $$ ;;
   sigkill) kill -KILL $$ ;;
   clean) echo 'Done 1000 runs in 1 second(s)' >&2; exit 0 ;;
+  slow) sleep 30; exit 0 ;;
   broken) echo 'unknown flag' >&2; exit 1 ;;
 esac
 """
@@ -125,6 +128,32 @@ class RunDetectorTest(unittest.TestCase):
         outcome = self.run_as("broken")
         self.assertIsNone(outcome["secs"])
         self.assertIn("exited 1 without a report", outcome["error"])
+
+    def test_a_detector_stopped_by_another_is_neither_finding_nor_error(self):
+        os.environ["BEHAVIOUR"] = "slow"
+        stop = threading.Event()
+        threading.Timer(0.2, stop.set).start()
+        started = time.monotonic()
+        outcome = hunt.run_detector(self.target, 1, 5, False, self.tmp / "work" / "s", stop)
+        self.assertLess(time.monotonic() - started, 10)
+        self.assertTrue(outcome["stopped"])
+        self.assertIsNone(outcome["secs"])
+        self.assertIsNone(outcome["error"])
+
+    def test_the_first_report_of_a_trial_stops_the_other_detectors(self):
+        class Scripted:  # A detector whose command is a shell line.
+            def __init__(self, name, line):
+                self.name, self.line = name, line
+
+            def command(self, seed, seconds, start_empty, work):
+                return ["sh", "-c", self.line]
+
+        args = argparse.Namespace(time=5, start="corpus")
+        outcomes = hunt.run_trial(
+            [Scripted("finder", "sleep 0.2; echo 'ORACLE FAILED (f.cc:1): x: y' >&2; exit 1"),
+             Scripted("slow", "sleep 30")], 1, args, self.tmp / "race")
+        self.assertIsNotNone(outcomes["finder"]["secs"])
+        self.assertTrue(outcomes["slow"]["stopped"])
 
 
 def outcome(secs, label="oracle: x [f.cc:1]", error=None):
