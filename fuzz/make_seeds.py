@@ -17,6 +17,8 @@ READABLE, WRITABLE, DRAIN, TIME, ABORT = 11, 14, 16, 17, 18
 WATERMARKS_TINY, WATERMARKS_SMALL, WATERMARKS_DEFAULT = 1, 3, 5
 BUFFER_16, BUFFER_4K, BUFFER_1 = 0, 2, 3
 NO_TIMEOUT, TIMEOUT_50MS = 0, 1
+# Added to the timeout byte: the errno every successful call leaves behind.
+CLEAN_ERRNO, STALE_EINTR, STALE_EAGAIN = 0, 3, 6
 
 
 def size_byte(n):
@@ -41,8 +43,8 @@ def time_passes(ms):
 
 
 def connection_seeds():
-    def setup(watermarks, buffer, timeout=NO_TIMEOUT):
-        return [watermarks, buffer, timeout]
+    def setup(watermarks, buffer, timeout=NO_TIMEOUT, stale=CLEAN_ERRNO):
+        return [watermarks, buffer, timeout + stale]
 
     return {
         "simple_echo": setup(WATERMARKS_DEFAULT, BUFFER_4K) + send(16) + [READABLE],
@@ -73,6 +75,12 @@ def connection_seeds():
         + [WRITABLE, WRITABLE],
         "owner_aborts_with_output_queued": setup(WATERMARKS_DEFAULT, BUFFER_16)
         + [WRITE_EAGAIN] + send(30) + [READABLE, ABORT],
+        "stale_eintr_after_every_success": setup(WATERMARKS_DEFAULT, BUFFER_16,
+                                                 stale=STALE_EINTR)
+        + send(40) + accepts(7) + [READABLE, WRITABLE, PEER_EOF, READABLE, WRITABLE],
+        "stale_eagain_after_every_success": setup(WATERMARKS_SMALL, BUFFER_16,
+                                                  stale=STALE_EAGAIN)
+        + send(40) + accepts(7) + [READABLE, WRITABLE, PEER_EOF, READABLE, WRITABLE],
     }
 
 
