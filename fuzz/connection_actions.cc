@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 
 namespace echo {
 namespace {
@@ -13,6 +14,9 @@ constexpr WriteQueue::Watermarks kWatermarks[] = {
 // three-byte buffers that split every read are there, but cost more runs.
 constexpr size_t kReadBufferSizes[] = {16, 512, 4096, 1, 3, 16 * 1024};
 constexpr Millis kIdleTimeouts[] = {0, 50, 1000};
+// Shares the idle timeout's byte: existing inputs keep their timeout, and
+// a zero byte (a short input) still means a clean errno.
+constexpr int kStaleErrnos[] = {0, EINTR, EAGAIN};
 
 // Events are listed more than once: they are what moves bytes, and a
 // scenario made mostly of script steps would rarely exercise the driver.
@@ -42,6 +46,8 @@ const char* ErrnoName(int code) {
     case ECONNRESET: return "ECONNRESET";
     case ETIMEDOUT: return "ETIMEDOUT";
     case EIO: return "EIO";
+    case EINTR: return "EINTR";
+    case EAGAIN: return "EAGAIN";
     case EPIPE: return "EPIPE";
     case ENOBUFS: return "ENOBUFS";
     default: return "errno";
@@ -54,7 +60,10 @@ ConnectionSetup DecodeSetup(FuzzInput& input) {
   ConnectionSetup setup;
   setup.options.watermarks = Pick(kWatermarks, input);
   setup.read_buffer_size = Pick(kReadBufferSizes, input);
-  setup.options.idle_timeout = Pick(kIdleTimeouts, input);
+  const uint8_t timing = input.Byte();
+  setup.options.idle_timeout = kIdleTimeouts[timing % std::size(kIdleTimeouts)];
+  setup.stale_errno =
+      kStaleErrnos[timing / std::size(kIdleTimeouts) % std::size(kStaleErrnos)];
   return setup;
 }
 
@@ -111,7 +120,10 @@ std::string DescribeSetup(const ConnectionSetup& setup) {
          std::to_string(setup.read_buffer_size) + ", idle timeout " +
          (setup.options.idle_timeout > 0
               ? std::to_string(setup.options.idle_timeout) + " ms"
-              : std::string("none"));
+              : std::string("none")) +
+         (setup.stale_errno != 0
+              ? std::string(", errno after success ") + ErrnoName(setup.stale_errno)
+              : std::string());
 }
 
 }  // namespace echo

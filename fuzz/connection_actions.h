@@ -5,7 +5,9 @@
 //
 //   byte 0      watermarks     table index (high from 1 B to 64 KiB)
 //   byte 1      read buffer    table index (1 B to 16 KiB; 0 is 16 B)
-//   byte 2      idle timeout   table index (none, 50 ms, 1 s)
+//   byte 2      timing, errno  mod 3: idle timeout (none, 50 ms, 1 s);
+//                              / 3 mod 3: errno a success leaves (0, EINTR,
+//                              EAGAIN), see FakePeer::set_stale_errno
 //   then, repeated up to kMaxActions times:
 //   byte        opcode         table index into ActionKind (weighted)
 //   byte        argument       for sizes, errors and time (see DecodeAction)
@@ -31,6 +33,7 @@ constexpr size_t kMaxActions = 64;
 struct ConnectionSetup {
   EchoConnection::Options options;
   size_t read_buffer_size = 0;
+  int stale_errno = 0;  // What errno holds after every successful call.
 };
 
 enum class ActionKind : uint8_t {

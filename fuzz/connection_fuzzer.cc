@@ -1,7 +1,8 @@
 // connection_fuzzer.cc: the `connection` fuzz target.
 //
 // Runs the real ConnectionDriver + EchoConnection against a FakePeer whose
-// every read and write outcome comes from the input (connection_actions.h).
+// every read and write outcome, and the errno its successes leave behind,
+// come from the input (connection_actions.h).
 // Byte i of the peer's stream is PatternByte(i), so the echo oracle needs no
 // copy of what was sent. After every action it checks:
 //   - the bytes echoed so far are exactly the stream's prefix (order, no
@@ -104,6 +105,7 @@ void ConnectionHarness::Run(const uint8_t* data, size_t size) {
   FuzzInput input(data, size);
   setup_ = DecodeSetup(input);
   peer_.Reset();
+  peer_.set_stale_errno(setup_.stale_errno);
   // Contents are irrelevant (only bytes a read returned are used): grow,
   // never clear, so a 16 KiB buffer costs no memset per run.
   if (read_buffer_.size() < setup_.read_buffer_size) {

@@ -17,6 +17,8 @@ READABLE, WRITABLE, DRAIN, TIME, ABORT = 11, 14, 16, 17, 18
 WATERMARKS_TINY, WATERMARKS_SMALL, WATERMARKS_DEFAULT = 1, 3, 5
 BUFFER_16, BUFFER_4K, BUFFER_1 = 0, 2, 3
 NO_TIMEOUT, TIMEOUT_50MS = 0, 1
+# Added to the timeout byte: the errno every successful call leaves behind.
+CLEAN_ERRNO, STALE_EINTR, STALE_EAGAIN = 0, 3, 6
 
 
 def size_byte(n):
@@ -41,8 +43,8 @@ def time_passes(ms):
 
 
 def connection_seeds():
-    def setup(watermarks, buffer, timeout=NO_TIMEOUT):
-        return [watermarks, buffer, timeout]
+    def setup(watermarks, buffer, timeout=NO_TIMEOUT, stale=CLEAN_ERRNO):
+        return [watermarks, buffer, timeout + stale]
 
     return {
         "simple_echo": setup(WATERMARKS_DEFAULT, BUFFER_4K) + send(16) + [READABLE],
@@ -73,6 +75,12 @@ def connection_seeds():
         + [WRITABLE, WRITABLE],
         "owner_aborts_with_output_queued": setup(WATERMARKS_DEFAULT, BUFFER_16)
         + [WRITE_EAGAIN] + send(30) + [READABLE, ABORT],
+        "stale_eintr_after_every_success": setup(WATERMARKS_DEFAULT, BUFFER_16,
+                                                 stale=STALE_EINTR)
+        + send(40) + accepts(7) + [READABLE, WRITABLE, PEER_EOF, READABLE, WRITABLE],
+        "stale_eagain_after_every_success": setup(WATERMARKS_SMALL, BUFFER_16,
+                                                  stale=STALE_EAGAIN)
+        + send(40) + accepts(7) + [READABLE, WRITABLE, PEER_EOF, READABLE, WRITABLE],
     }
 
 
@@ -134,7 +142,7 @@ def flags_seeds():
     def argv(*args):
         return list("\0".join(args).encode())
 
-    return {
+    seeds = {
         "defaults": [],
         "port_zero": argv("--port", "0"),
         "bind_ipv6": argv("--bind=::1", "--port=8192"),
@@ -143,7 +151,56 @@ def flags_seeds():
         "bad_port": argv("--port", "70000"),
         "unknown_flag": argv("--nope"),
         "positional": argv("foo"),
+        # Precedence, repetition and missing values.
+        "help_after_bad_value": argv("--port", "x", "--help"),
+        "bad_value_after_help": argv("-h", "--port", "x"),
+        "version_then_unknown_flag": argv("--version", "--nope"),
+        "help_as_a_flag_value": argv("--bind", "--help"),
+        "help_with_a_value": argv("--help=1"),
+        "last_port_wins": argv("--port=1", "--port", "65535"),
+        "bad_value_before_good_one": argv("--port=65536", "--port", "1"),
+        "value_missing_at_end": argv("--port", "1", "--drain-timeout"),
+        "every_flag": argv("--bind", "::", "--port", "0", "--queue-limit=1M",
+                           "--idle-timeout", "0.5", "--max-connections=7",
+                           "--drain-timeout", "2.25", "--log-level=warn"),
+        "bind_v4_mapped": argv("--bind", "::ffff:127.0.0.1"),
+        "bind_short_ipv4": argv("--bind", "127.1"),
+        "log_level_upper_case": argv("--log-level", "INFO"),
     }
+    # Every documented range edge: the limits, one past them, and the unit
+    # and decimal spellings of each.
+    edges = {
+        "port": {"min_0": "0", "max_65535": "65535", "above_max_65536": "65536",
+                 "below_min_minus_1": "-1", "leading_zero_08": "08"},
+        "queue-limit": {
+            "below_min_0": "0", "min_1": "1", "zero_units_0k": "0k",
+            "max_1073741824": "1073741824", "above_max_1073741825": "1073741825",
+            "max_1048576k": "1048576k", "above_max_1048577k": "1048577k",
+            "max_1024m": "1024m", "above_max_1025m": "1025m", "max_1g": "1g",
+            "max_upper_1G": "1G", "above_max_2g": "2g", "upper_64K": "64K",
+            "upper_1M": "1M", "unit_alone_k": "k", "two_units_1kk": "1kk",
+        },
+        "idle-timeout": {
+            "min_0": "0", "smallest_step_0.001": "0.001", "quarter_0.25": "0.25",
+            "max_604800": "604800", "max_604800.000": "604800.000",
+            "above_max_604800.001": "604800.001", "above_max_604801": "604801",
+            "four_decimals_1.2345": "1.2345", "dot_without_decimals_1": "1.",
+            "no_whole_part_dot_5": ".5", "leading_zero_00.5": "00.5",
+        },
+        "max-connections": {
+            "below_min_0": "0", "min_1": "1", "max_1000000": "1000000",
+            "above_max_1000001": "1000001",
+        },
+        "drain-timeout": {
+            "min_0": "0", "smallest_step_0.001": "0.001", "max_3600": "3600",
+            "max_3600.000": "3600.000", "above_max_3600.001": "3600.001",
+            "above_max_3601": "3601",
+        },
+    }
+    for flag, values in edges.items():
+        for name, value in values.items():
+            seeds[f"{flag.replace('-', '_')}_{name}"] = argv(f"--{flag}", value)
+    return seeds
 
 
 def main():

@@ -6,15 +6,42 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 namespace echo {
 namespace {
 
-ListenResult Failure(const SocketAddress& address, int saved_errno) {
+ListenResult Failure(const SocketAddress& address, const std::string& reason) {
   ListenResult result;
-  result.error = "cannot listen on " + address.ToString() + ": " +
-                 std::strerror(saved_errno);
+  result.error = "cannot listen on " + address.ToString() + ": " + reason;
   return result;
+}
+
+ListenResult Failure(const SocketAddress& address, int saved_errno) {
+  return Failure(address, std::strerror(saved_errno));
+}
+
+// Sets an int socket option. Returns "" on success, else a reason that
+// names the option: unlike bind's "Address already in use", a bare
+// "Protocol not available" would not say which call failed or what the
+// server could not arrange.
+std::string SetOption(int fd, int level, int option, const char* option_name, int value) {
+  if (::setsockopt(fd, level, option, &value, sizeof(value)) == 0) return "";
+  const int saved_errno = errno;
+  return std::string("setsockopt ") + option_name + "=" + std::to_string(value) + ": " +
+         std::strerror(saved_errno);
+}
+
+// The options every listener gets before bind(). Returns "" or the reason
+// one of them failed.
+std::string SetListenerOptions(int fd, int family) {
+  std::string failed = SetOption(fd, SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR", 1);
+  if (failed.empty() && family == AF_INET6) {
+    // Dual stack on "::" whatever the system default (bindv6only) says; a
+    // listener that silently stayed IPv6-only would break that promise.
+    failed = SetOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY", 0);
+  }
+  return failed;
 }
 
 }  // namespace
@@ -24,15 +51,8 @@ ListenResult OpenListener(const SocketAddress& address) {
                        SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return Failure(address, errno);
 
-  const int on = 1;
-  if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0) {
-    return Failure(address, errno);
-  }
-  if (address.family() == AF_INET6) {
-    // Dual stack on "::" whatever the system default says.
-    const int off = 0;
-    ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
-  }
+  const std::string failed = SetListenerOptions(fd.get(), address.family());
+  if (!failed.empty()) return Failure(address, failed);
   if (::bind(fd.get(), address.get(), address.length()) != 0 ||
       ::listen(fd.get(), SOMAXCONN) != 0) {
     return Failure(address, errno);

@@ -24,8 +24,10 @@ struct ListenResult {
 
 // Opens a non-blocking, close-on-exec TCP socket bound to `address` with
 // SO_REUSEADDR, listening with a SOMAXCONN backlog. An IPv6 wildcard accepts
-// IPv4 clients too. On failure `error` names the address, port and reason,
-// e.g. "cannot listen on 127.0.0.1:80: Permission denied".
+// IPv4 clients too (IPV6_V6ONLY off). On failure `error` names the address,
+// port and reason, e.g. "cannot listen on 127.0.0.1:80: Permission denied";
+// a socket option that cannot be set is a failure too, and its reason names
+// the option: "cannot listen on [::]:80: setsockopt IPV6_V6ONLY=0: ...".
 ListenResult OpenListener(const SocketAddress& address);
 
 // Accepts one pending connection from `listen_fd`, repeating on EINTR.

@@ -37,6 +37,7 @@ void FakePeer::Reset() {
   writes_.clear();
   next_write_ = 0;
   idle_writes_ = IdleWrites::kAcceptAll;
+  stale_errno_ = 0;
   received_.clear();
   shut_down_ = closed_ = false;
   calls_after_close_ = read_calls_ = eof_reads_ = read_errors_ = 0;
@@ -73,6 +74,11 @@ bool FakePeer::NoteCallAfterClose() {
   return closed_;
 }
 
+RawIo FakePeer::Succeeded(long value) {
+  errno = stale_errno_;
+  return {value, stale_errno_};
+}
+
 RawIo FakePeer::NextRead(uint8_t* buffer, size_t capacity) {
   ++read_calls_;
   if (NoteCallAfterClose()) return {-1, EBADF};
@@ -85,11 +91,11 @@ RawIo FakePeer::NextRead(uint8_t* buffer, size_t capacity) {
       inbound_taken_ += n;
       step.length -= n;
       if (step.length == 0) ++next_read_;
-      return {static_cast<long>(n), 0};
+      return Succeeded(static_cast<long>(n));
     }
     case Kind::kEof:
       ++eof_reads_;
-      return {0, 0};  // Sticky, like a real socket after FIN.
+      return Succeeded(0);  // Sticky, like a real socket after FIN.
     case Kind::kWouldBlock:
       ++next_read_;
       return {-1, EAGAIN};
@@ -131,13 +137,13 @@ RawIo FakePeer::NextWrite(ByteView bytes) {
   // A real send() of n > 0 bytes never returns 0; a zero budget is EAGAIN.
   if (take == 0) return {-1, EAGAIN};
   received_.append(reinterpret_cast<const char*>(bytes.data), take);
-  return {static_cast<long>(take), 0};
+  return Succeeded(static_cast<long>(take));
 }
 
 RawIo FakePeer::Shutdown() {
   if (NoteCallAfterClose()) return {-1, EBADF};
   shut_down_ = true;
-  return {0, 0};
+  return Succeeded(0);
 }
 
 void FakePeer::Close() {

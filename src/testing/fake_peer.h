@@ -7,6 +7,9 @@
 // the bytes it wrote, whether it shut down or closed, and any call made after
 // close. Raw outcomes go through the same RetryInterrupted/IoResultFromRaw
 // translation as the POSIX socket, so EINTR handling is the real code's.
+// Like libc, which leaves errno untouched when a call succeeds, the peer can
+// leave a stale errno (EINTR, EAGAIN...) behind every success, so code that
+// reads errno without a failed result is caught.
 //
 // After warm-up the peer allocates nothing per step: inbound bytes live in one
 // buffer and steps are small records, so fuzzers can run it at full speed.
@@ -54,6 +57,12 @@ class FakePeer {
   void WriteFails(int error_code);  // One write fails with this errno.
   void set_idle_writes(IdleWrites mode) { idle_writes_ = mode; }
 
+  // ---- What errno holds after a success (0 unless set) ----
+  // Every read (data or EOF), write or shutdown that succeeds sets errno,
+  // and the RawIo's saved_errno, to `error_code`, as a real call does when an
+  // earlier failure left that value there. Failures report their own errno.
+  void set_stale_errno(int error_code) { stale_errno_ = error_code; }
+
   // ---- Observations ----
   const std::string& received() const { return received_; }  // bytes written
   bool shut_down() const { return shut_down_; }
@@ -82,6 +91,7 @@ class FakePeer {
     size_t length;  // kData: bytes left in this step; writes: max accepted.
   };
 
+  RawIo Succeeded(long value);  // `value` with the stale errno left.
   RawIo NextRead(uint8_t* buffer, size_t capacity);
   RawIo NextWrite(ByteView bytes);
   RawIo Shutdown();
@@ -95,6 +105,7 @@ class FakePeer {
   std::vector<Step> writes_;
   size_t next_write_ = 0;
   IdleWrites idle_writes_ = IdleWrites::kAcceptAll;
+  int stale_errno_ = 0;
 
   std::string received_;
   bool shut_down_ = false;

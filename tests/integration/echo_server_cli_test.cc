@@ -1,15 +1,20 @@
 // Integration tests of the echo_server binary, run as a child process: the
-// startup line, echo over loopback (IPv4 and IPv6), descriptors released
-// after clients reset mid-stream, clean exit on SIGTERM and SIGINT, usage
-// errors, bind failure, --help and --version, and immunity to SIGPIPE.
+// startup line, echo over loopback (IPv4 and IPv6, and both through one
+// server on "::"), descriptors released after clients reset mid-stream,
+// clean exit on SIGTERM and SIGINT, usage errors, bind failure, --help and
+// --version, and immunity to SIGPIPE.
 //
 // Payloads are random; the seed is printed with every failure and can be
 // replayed with --test_env=ECHO_TEST_SEED=<seed>.
 
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <string>
@@ -51,6 +56,18 @@ constexpr ConnectOptions kFloodBuffers{16 * 1024, 1024 * 1024};
 // hold together (~7 MB here), so a flooder stalls before running out.
 constexpr size_t kFloodSize = 16 * 1024 * 1024;
 
+// Why a server on "::" cannot be tested with a client over the loopback
+// address of `client_family` here, or "" if it can.
+std::string DualStackUnavailable(int client_family) {
+  const UniqueFd probe(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!probe.valid()) {
+    return std::string("no IPv6 for a server on \"::\": socket(AF_INET6): ") +
+           std::strerror(errno);
+  }
+  const std::string missing = LoopbackUnavailable(client_family);
+  return missing.empty() ? "" : "no loopback address for the client: " + missing;
+}
+
 class EchoServerCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -70,9 +87,14 @@ class EchoServerCliTest : public ::testing::Test {
   // Connects a new client, echoes `size` random bytes, half-closes and
   // checks that exactly those bytes came back, then EOF.
   ::testing::AssertionResult EchoesExactly(size_t size) {
+    return EchoesExactlyVia(host_, size);
+  }
+  // The same, for a client connecting to `client_host` (for a server bound
+  // to a wildcard address).
+  ::testing::AssertionResult EchoesExactlyVia(const std::string& client_host, size_t size) {
     const std::string payload = RandomBytes(rng_, size);
     UniqueFd fd;
-    auto connected = Connect(host_, port_, DeadlineIn(kIoTimeout), &fd);
+    auto connected = Connect(client_host, port_, DeadlineIn(kIoTimeout), &fd);
     if (!connected) return connected;
     ExchangeOptions finish;
     finish.shutdown_after_send = true;
@@ -83,6 +105,19 @@ class EchoServerCliTest : public ::testing::Test {
                            << " errno=" << result.error << ")";
     if (!result.eof) return ::testing::AssertionFailure() << "no EOF after echo";
     return ::testing::AssertionSuccess();
+  }
+
+  // Starts the server on "::" and checks the echo to a client connecting
+  // over `client_host` (of `client_family`); skips, saying why, where this
+  // machine has no IPv6 or no such loopback address.
+  void EchoesThroughIpv6Wildcard(int client_family, const std::string& client_host) {
+    const std::string unavailable = DualStackUnavailable(client_family);
+    if (!unavailable.empty()) GTEST_SKIP() << unavailable;
+    SCOPED_TRACE("seed=" + std::to_string(seed_));
+    ASSERT_NO_FATAL_FAILURE(StartServer("::", "[::]"));
+    EXPECT_TRUE(EchoesExactlyVia(client_host, 64 * 1024));
+    ASSERT_TRUE(server_->Signal(SIGTERM));
+    EXPECT_TRUE(ExitedWithCode(server_->WaitForExit(DeadlineIn(kStopTimeout)), 0));
   }
 
   // Waits until the server process has exactly `expected` descriptors open.
@@ -318,6 +353,16 @@ TEST_F(EchoServerCliTest, BindsIpv6LoopbackAndEchoesOverIt) {
   EXPECT_TRUE(EchoesExactly(64 * 1024));
   ASSERT_TRUE(server_->Signal(SIGTERM));
   EXPECT_TRUE(ExitedWithCode(server_->WaitForExit(DeadlineIn(kStopTimeout)), 0));
+}
+
+// "::" serves IPv4 clients too, as IPv4-mapped addresses, whatever the
+// system's bindv6only default: the listener turns IPV6_V6ONLY off.
+TEST_F(EchoServerCliTest, Ipv6WildcardServesAnIpv4Client) {
+  EchoesThroughIpv6Wildcard(AF_INET, "127.0.0.1");
+}
+
+TEST_F(EchoServerCliTest, Ipv6WildcardServesAnIpv6Client) {
+  EchoesThroughIpv6Wildcard(AF_INET6, "::1");
 }
 
 TEST(EchoServerInfoTest, HelpPrintsUsageOnStdoutAndExitsZero) {

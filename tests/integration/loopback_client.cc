@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <thread>
 
 namespace echo {
@@ -320,15 +321,35 @@ std::vector<FillResult> SendUntilStalled(const std::vector<int>& fds,
   return results;
 }
 
-bool CanBindIpv6Loopback() {
-  UniqueFd fd(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return false;
-  sockaddr_in6 address{};
-  address.sin6_family = AF_INET6;
-  address.sin6_addr = in6addr_loopback;
-  return ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address),
-                sizeof(address)) == 0;
+std::string LoopbackUnavailable(int family) {
+  const char* host = family == AF_INET6 ? "::1" : "127.0.0.1";
+  const std::optional<SocketAddress> any_port = SocketAddress::Parse(host, 0);
+  UniqueFd listener(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!listener.valid()) {
+    return std::string("socket(") + (family == AF_INET6 ? "AF_INET6" : "AF_INET") +
+           "): " + ErrnoText(errno);
+  }
+  if (::bind(listener.get(), any_port->get(), any_port->length()) != 0) {
+    return std::string("bind(") + host + "): " + ErrnoText(errno);
+  }
+  // Bound is not enough: with the loopback interface down, bind succeeds
+  // and connect fails. A blocking connect on loopback completes (or fails)
+  // at once, in the kernel, against the listen backlog.
+  sockaddr_storage bound{};
+  socklen_t length = sizeof(bound);
+  if (::listen(listener.get(), 1) != 0 ||
+      ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&bound), &length) != 0) {
+    return std::string("listen(") + host + "): " + ErrnoText(errno);
+  }
+  UniqueFd client(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!client.valid() ||
+      ::connect(client.get(), reinterpret_cast<const sockaddr*>(&bound), length) != 0) {
+    return std::string("connect(") + host + "): " + ErrnoText(errno);
+  }
+  return "";
 }
+
+bool CanBindIpv6Loopback() { return LoopbackUnavailable(AF_INET6).empty(); }
 
 int CountOpenFds(pid_t pid) {
   const std::string path = "/proc/" + std::to_string(pid) + "/fd";

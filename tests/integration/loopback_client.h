@@ -3,7 +3,8 @@
 // receives at once so large transfers cannot deadlock on full buffers;
 // SendUntilStalled(), which fills connections until the server stops
 // reading; CountOpenFds(), to watch a process's descriptors; and
-// CanBindIpv6Loopback(), to skip IPv6 tests where there is no ::1.
+// CanBindIpv6Loopback() and LoopbackUnavailable(), to skip tests where there
+// is no ::1 (or no 127.0.0.1).
 //
 // Every socket is non-blocking and close-on-exec, every wait is a poll()
 // bounded by a Deadline, and failures come back as AssertionResults or
@@ -120,9 +121,16 @@ std::vector<FillResult> SendUntilStalled(const std::vector<int>& fds,
                                          std::chrono::milliseconds stall,
                                          Deadline deadline);
 
-// True if this machine can bind a TCP socket to [::1] (IPv6 may be disabled
-// in containers); tests of IPv6 skip themselves otherwise.
+// True if a TCP client of this machine can reach [::1] (IPv6 may be
+// disabled in containers): LoopbackUnavailable(AF_INET6) is empty. Tests of
+// IPv6 skip themselves otherwise.
 bool CanBindIpv6Loopback();
+
+// Why a TCP client of this machine cannot connect over the loopback address
+// of `family` (AF_INET: 127.0.0.1, AF_INET6: ::1), checked with a listener
+// of its own, e.g. "socket(AF_INET6): Address family not supported by
+// protocol (errno 97)"; "" if it can. For skip messages.
+std::string LoopbackUnavailable(int family);
 
 // How many descriptors process `pid` has open (entries of /proc/PID/fd), or
 // -1 if they cannot be listed.

@@ -1,0 +1,179 @@
+#include "fuzz/flags_model.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cstdint>
+#include <optional>
+
+namespace echo {
+namespace {
+
+using Action = FlagParseResult::Action;
+
+// Above every limit of the grammar; small enough to multiply by 1000.
+constexpr uint64_t kHuge = uint64_t{1} << 40;
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// A NUMBER's value, saturating at kHuge.
+std::optional<uint64_t> Number(const std::string& text) {
+  if (text.empty() || (text[0] == '0' && text.size() > 1)) return std::nullopt;
+  uint64_t value = 0;
+  for (const char c : text) {
+    if (!IsDigit(c)) return std::nullopt;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+    if (value >= kHuge) value = kHuge;
+  }
+  return value;
+}
+
+std::optional<uint64_t> NumberIn(const std::string& text, uint64_t low, uint64_t high) {
+  const std::optional<uint64_t> n = Number(text);
+  if (!n || *n < low || *n > high) return std::nullopt;
+  return n;
+}
+
+// --queue-limit: NUMBER[kKmMgG], 1 byte to 1024m.
+std::optional<uint64_t> QueueBytes(std::string text) {
+  constexpr uint64_t kMaxBytes = uint64_t{1024} << 20;
+  uint64_t unit = 1;
+  const std::string units = "kKmMgG";
+  const size_t at = text.empty() ? std::string::npos : units.find(text.back());
+  if (at != std::string::npos) {
+    unit = uint64_t{1} << (10 * (1 + at / 2));
+    text.pop_back();
+  }
+  const std::optional<uint64_t> n = Number(text);
+  // More than kMaxBytes units is too many bytes whatever the unit.
+  if (!n || *n > kMaxBytes) return std::nullopt;
+  const uint64_t bytes = *n * unit;
+  if (bytes < 1 || bytes > kMaxBytes) return std::nullopt;
+  return bytes;
+}
+
+// SECONDS[.D[D[D]]] as milliseconds, 0 to `max_seconds` s.
+std::optional<Millis> SecondsAsMillis(const std::string& text, int64_t max_seconds) {
+  const size_t dot = text.find('.');
+  const std::optional<uint64_t> whole = Number(text.substr(0, dot));
+  if (!whole) return std::nullopt;
+  auto ms = static_cast<Millis>(*whole) * 1000;
+  if (dot != std::string::npos) {
+    const std::string decimals = text.substr(dot + 1);
+    if (decimals.empty() || decimals.size() > 3) return std::nullopt;
+    Millis weight = 100;
+    for (const char c : decimals) {
+      if (!IsDigit(c)) return std::nullopt;
+      ms += (c - '0') * weight;
+      weight /= 10;
+    }
+  }
+  if (ms > max_seconds * 1000) return std::nullopt;
+  return ms;
+}
+
+bool NumericAddress(const std::string& text) {
+  in6_addr buffer;  // Large enough for either family.
+  return inet_pton(AF_INET, text.c_str(), &buffer) == 1 ||
+         inet_pton(AF_INET6, text.c_str(), &buffer) == 1;
+}
+
+std::optional<LogLevel> Level(const std::string& text) {
+  if (text == "error") return LogLevel::kError;
+  if (text == "warn") return LogLevel::kWarn;
+  if (text == "info") return LogLevel::kInfo;
+  if (text == "debug") return LogLevel::kDebug;
+  return std::nullopt;
+}
+
+// Stores `value` in `options` if it is valid for the flag `name`; false if
+// it is not. `name` must be one of the seven flags.
+bool ApplyValue(const std::string& name, const std::string& value, ServerOptions* options) {
+  if (name == "--bind") {
+    if (!NumericAddress(value)) return false;
+    options->bind = value;
+  } else if (name == "--port") {
+    const auto port = NumberIn(value, 0, 65535);
+    if (!port) return false;
+    options->port = static_cast<uint16_t>(*port);
+  } else if (name == "--queue-limit") {
+    const auto bytes = QueueBytes(value);
+    if (!bytes) return false;
+    options->queue_limit = static_cast<size_t>(*bytes);
+  } else if (name == "--idle-timeout" || name == "--drain-timeout") {
+    const auto ms = SecondsAsMillis(value, name == "--idle-timeout" ? 604800 : 3600);
+    if (!ms) return false;
+    (name == "--idle-timeout" ? options->idle_timeout : options->drain_timeout) = *ms;
+  } else if (name == "--max-connections") {
+    const auto count = NumberIn(value, 1, 1000000);
+    if (!count) return false;
+    options->max_connections = static_cast<size_t>(*count);
+  } else {
+    const auto level = Level(value);
+    if (!level) return false;
+    options->log_level = *level;
+  }
+  return true;
+}
+
+bool IsFlag(const std::string& name) {
+  for (const char* flag : {"--bind", "--port", "--queue-limit", "--idle-timeout",
+                           "--max-connections", "--drain-timeout", "--log-level"}) {
+    if (name == flag) return true;
+  }
+  return false;
+}
+
+ServerOptions DocumentedDefaults() {
+  ServerOptions options;
+  options.bind = "127.0.0.1";
+  options.port = 8192;
+  options.queue_limit = 64 * 1024;
+  options.idle_timeout = 60 * 1000;
+  options.max_connections = 10000;
+  options.drain_timeout = 5 * 1000;
+  options.log_level = LogLevel::kInfo;
+  return options;
+}
+
+ExpectedFlags Outcome(Action action) {
+  ExpectedFlags expected;
+  expected.action = action;
+  return expected;
+}
+
+ExpectedFlags UsageError(std::string prefix) {
+  ExpectedFlags expected = Outcome(Action::kUsageError);
+  expected.error_prefix = std::move(prefix);
+  return expected;
+}
+
+}  // namespace
+
+ExpectedFlags ModelServerFlags(const std::vector<std::string>& args) {
+  ExpectedFlags expected = Outcome(Action::kRun);
+  expected.options = DocumentedDefaults();
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--help" || arg == "-h") return Outcome(Action::kHelp);
+    if (arg == "--version") return Outcome(Action::kVersion);
+    const size_t equals = arg.find('=');
+    const std::string name = arg.substr(0, equals);
+    if (!IsFlag(name)) {
+      const bool dashed = !arg.empty() && arg.front() == '-';
+      return UsageError(dashed ? "unknown flag " : "unexpected argument ");
+    }
+    std::string value;
+    if (equals != std::string::npos) {
+      value = arg.substr(equals + 1);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return UsageError(name + " needs a value");
+    }
+    if (!ApplyValue(name, value, &expected.options)) return UsageError(name + ": ");
+  }
+  return expected;
+}
+
+}  // namespace echo
