@@ -376,20 +376,19 @@ void ServerHarness::Observe(bool in_turn, bool was_serving) {
   JudgeAccepts();
   const auto& connections = listener_.connections();
   for (Client& c : clients_) {
-    const bool accepted = c.fate != Fate::kWaiting && c.fate != Fate::kDropped &&
-                          c.fate != Fate::kRefused;
-    const uint64_t read = accepted ? c.sent - listener_.Unread(c.index) : 0;
-    const uint64_t wrote = c.reset ? c.server_wrote : c.received + Readable(c.fd.get());
-    if (read != c.server_read || wrote != c.server_wrote) c.last_activity = clock_.Now();
-    c.server_read = read;
-    c.server_wrote = wrote;
     const FakeListener::State state = connections[c.index].state;
     if (c.fate == Fate::kWaiting && state == FakeListener::State::kDropped) {
       c.fate = Fate::kDropped;
     }
-    if (c.fate == Fate::kServed && state == FakeListener::State::kClosedByServer) {
-      NoteClosed(c, in_turn, was_serving);
-    }
+    // Only a served connection, or one the server closed since the last
+    // look, can have moved bytes.
+    if (c.fate != Fate::kServed) continue;
+    const uint64_t read = c.sent - listener_.Unread(c.index);
+    const uint64_t wrote = c.reset ? c.server_wrote : c.received + Readable(c.fd.get());
+    if (read != c.server_read || wrote != c.server_wrote) c.last_activity = clock_.Now();
+    c.server_read = read;
+    c.server_wrote = wrote;
+    if (state == FakeListener::State::kClosedByServer) NoteClosed(c, in_turn, was_serving);
   }
   if (server_ != nullptr) {
     FUZZ_CHECK(listener_.live_reserves() == 1, "the server holds %zu reserve descriptors",
