@@ -2,6 +2,8 @@
 
 #include <cerrno>
 
+#include "src/core/bug_injection.h"
+
 namespace echo {
 
 AcceptResult AcceptResultFromRaw(RawIo raw) {
@@ -44,6 +46,16 @@ AcceptResult AcceptResultFromRaw(RawIo raw) {
       break;
   }
   return result;
+}
+
+AcceptResult RetryAccept(const std::function<RawIo()>& call) {
+  RawIo raw = call();
+#if ECHO_BUG_STALE_ERRNO_ACCEPT  // INJECTED BUG STALE_ERRNO_ACCEPT: errno read on success.
+  while (raw.saved_errno == InterruptedErrno()) raw = call();
+#else
+  while (IsInterrupted(raw)) raw = call();
+#endif
+  return AcceptResultFromRaw(raw);
 }
 
 }  // namespace echo

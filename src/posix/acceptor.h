@@ -12,7 +12,8 @@
 #ifndef ECHO_LAB_POSIX_ACCEPTOR_H_
 #define ECHO_LAB_POSIX_ACCEPTOR_H_
 
-#include "src/core/bug_injection.h"
+#include <functional>
+
 #include "src/core/io_result.h"
 #include "src/posix/unique_fd.h"
 
@@ -57,18 +58,10 @@ class Acceptor {
 // AcceptResult, taking ownership of the descriptor. Not for EINTR.
 AcceptResult AcceptResultFromRaw(RawIo raw);
 
-// Calls `call()` (returning RawIo) until it is not interrupted by a signal,
-// then maps the outcome, as RetryInterrupted() does for reads and writes.
-template <typename RawAccept>
-AcceptResult RetryAccept(RawAccept&& call) {
-  RawIo raw = call();
-#if ECHO_BUG_STALE_ERRNO_ACCEPT  // INJECTED BUG STALE_ERRNO_ACCEPT: errno read on success.
-  while (raw.saved_errno == InterruptedErrno()) raw = call();
-#else
-  while (IsInterrupted(raw)) raw = call();
-#endif
-  return AcceptResultFromRaw(raw);
-}
+// Calls `call()` (an accept returning RawIo) until it is not interrupted by a
+// signal, then maps the outcome, as RetryInterrupted() does for reads and
+// writes.
+AcceptResult RetryAccept(const std::function<RawIo()>& call);
 
 }  // namespace echo
 

@@ -2,7 +2,9 @@
 
 src/core/bug_injection.h is the one list: each class is a numbered comment
 followed by its `#ifndef ECHO_BUG_<NAME>` switch, and .bazelrc must offer a
-`--config=bug_<name>` for each. Reading both here, rather than keeping a third
+`--config=bug_<name>` for each, defining the switch (--per_file_copt) for
+every source file that uses it: a file it missed would silently build the
+clean code, and the hunt would measure nothing. Reading both here, rather than keeping a third
 list, means a new class cannot be added without the hunt knowing of it, and a
 class without a build config stops the hunt at once instead of hunting the
 clean build under a wrong name.
@@ -26,6 +28,8 @@ MEMORY_SAFETY = frozenset({"use_after_free"})
 _ENTRY = re.compile(r"^// (?P<number>\d+)\. (?P<title>.+?)\n#ifndef ECHO_BUG_(?P<macro>[A-Z0-9_]+)$",
                     re.MULTILINE)
 _CONFIG = re.compile(r"^build:bug_(?P<name>[a-z0-9_]+)\s", re.MULTILINE)
+_PER_FILE = re.compile(r"^build:bug_(?P<name>[a-z0-9_]+)\s.*--per_file_copt=(?P<files>\S+)@",
+                       re.MULTILINE)
 
 
 class CatalogError(Exception):
@@ -53,9 +57,32 @@ def parse(header_text, bazelrc_text):
     return bugs
 
 
+def check_injection_sites(bugs, bazelrc_text, source_dir):
+    """Every source file that tests ECHO_BUG_<NAME> must be one that
+    --config=bug_<name> compiles with the switch on."""
+    patterns = {m.group("name"): [re.compile(r) for r in m.group("files").split(",")]
+                for m in _PER_FILE.finditer(bazelrc_text)}
+    for bug in bugs:
+        switch = "ECHO_BUG_" + bug.name.upper()
+        for path in sorted((source_dir / "src").rglob("*")):
+            relative = path.relative_to(source_dir).as_posix()
+            if not path.is_file() or relative.endswith("bug_injection.h"):
+                continue
+            if switch not in path.read_text(errors="replace"):
+                continue
+            if relative.endswith(".h"):
+                raise CatalogError("%s tests %s in a header; keep injection sites in .cc files"
+                                   % (relative, switch))
+            if not any(p.search(relative) for p in patterns.get(bug.name, [])):
+                raise CatalogError("--config=bug_%s does not define %s for %s"
+                                   % (bug.name, switch, relative))
+
+
 def load(source_dir):
-    return parse((source_dir / "src" / "core" / "bug_injection.h").read_text(),
-                 (source_dir / ".bazelrc").read_text())
+    bazelrc = (source_dir / ".bazelrc").read_text()
+    bugs = parse((source_dir / "src" / "core" / "bug_injection.h").read_text(), bazelrc)
+    check_injection_sites(bugs, bazelrc, source_dir)
+    return bugs
 
 
 if __name__ == "__main__":

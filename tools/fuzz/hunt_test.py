@@ -55,6 +55,19 @@ class CatalogTest(unittest.TestCase):
         with self.assertRaisesRegex(bug_catalog.CatalogError, "sigpipe"):
             bug_catalog.parse(HEADER, BAZELRC + "build:bug_sigpipe --config=asan\n")
 
+    def test_an_injection_site_its_config_misses_is_an_error(self):
+        root = pathlib.Path(tempfile.mkdtemp())
+        (root / "src" / "core").mkdir(parents=True)
+        (root / "src" / "core" / "bug_injection.h").write_text(HEADER)
+        (root / "src" / "core" / "a.cc").write_text("#if ECHO_BUG_USE_AFTER_FREE\n#endif\n")
+        rc = BAZELRC.replace("--copt=-DECHO_BUG_USE_AFTER_FREE=1",
+                             r"--per_file_copt=src/core/b\.cc@-DECHO_BUG_USE_AFTER_FREE=1")
+        (root / ".bazelrc").write_text(rc)
+        with self.assertRaisesRegex(bug_catalog.CatalogError, "does not define .* src/core/a.cc"):
+            bug_catalog.load(root)
+        (root / ".bazelrc").write_text(rc.replace(r"src/core/b\.cc", r"src/core/a\.cc"))
+        self.assertEqual(len(bug_catalog.load(root)), 2)
+
     def test_the_real_catalog_is_consistent(self):
         root = pathlib.Path(os.environ.get("TEST_SRCDIR", ""), os.environ.get("TEST_WORKSPACE", ""))
         if not (root / ".bazelrc").is_file():
