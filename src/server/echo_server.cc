@@ -1,6 +1,7 @@
 #include "src/server/echo_server.h"
 
 #include <algorithm>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <utility>
@@ -145,7 +146,8 @@ void EchoServer::AcceptPending() {
         return;
       case AcceptStatus::kConnectionGone:
 #if ECHO_BUG_ACCEPT_ABORT_STOPS_LISTENER  // INJECTED BUG ACCEPT_ABORT_STOPS_LISTENER
-        Log(LogLevel::kError, "accept failed: %s", std::strerror(result.system_code));
+        WarnAboutAccepting(LogLevel::kError, "accept failed: %s",
+                           std::strerror(result.system_code));
         listener_watcher_.stop();
         return;
 #endif
@@ -155,8 +157,8 @@ void EchoServer::AcceptPending() {
         return;
       case AcceptStatus::kFailed:
         // Nothing says the listener stops being readable: pause, or spin.
-        Log(LogLevel::kError, "accept failed: %s; pausing accepts",
-            std::strerror(result.system_code));
+        WarnAboutAccepting(LogLevel::kError, "accept failed: %s; pausing accepts",
+                           std::strerror(result.system_code));
         PauseAccepting();
         return;
     }
@@ -181,8 +183,8 @@ void EchoServer::RefuseOnePending() {
     // The reserve did not help (system-wide ENFILE, no memory, or no reserve
     // descriptor): pause accepting briefly instead of spinning.
     if (!refusing_) {
-      Log(LogLevel::kWarn, "cannot accept: %s; pausing accepts",
-          std::strerror(result.system_code));
+      WarnAboutAccepting(LogLevel::kWarn, "cannot accept: %s; pausing accepts",
+                         std::strerror(result.system_code));
       refusing_ = true;
     }
 #if !ECHO_BUG_NO_ACCEPT_BACKOFF  // INJECTED BUG NO_ACCEPT_BACKOFF: never pauses.
@@ -209,9 +211,27 @@ void EchoServer::Refuse(UniqueFd fd, const char* why) {
   fd.reset();
   ++stats_.refused;
   if (!refusing_) {
-    Log(LogLevel::kWarn, "refusing new connections: %s (%zu open)", why,
-        clients_.size());
+    WarnAboutAccepting(LogLevel::kWarn, "refusing new connections: %s (%zu open)", why,
+                       clients_.size());
     refusing_ = true;
+  }
+}
+
+// Clients can make these happen at will (reconnecting at the limit, say):
+// one line per second at most, with a count of those held back.
+void EchoServer::WarnAboutAccepting(LogLevel level, const char* format, ...) {
+  if (!LogEnabled(level) || !accept_warnings_.Allow(clock_->Now())) return;
+  char message[512];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(message, sizeof(message), format, args);
+  va_end(args);
+  const uint64_t suppressed = accept_warnings_.TakeSuppressed();
+  if (suppressed == 0) {
+    Log(level, "%s", message);
+  } else {
+    Log(level, "%s (%llu similar lines suppressed)", message,
+        static_cast<unsigned long long>(suppressed));
   }
 }
 

@@ -34,6 +34,7 @@
 #include "src/posix/acceptor.h"
 #include "src/posix/unique_fd.h"
 #include "src/server/clock.h"
+#include "src/server/log.h"
 
 namespace echo {
 
@@ -95,6 +96,8 @@ class EchoServer {
   void PauseAccepting();
   void ResumeAccepting();
   void Adopt(UniqueFd fd);
+  void WarnAboutAccepting(LogLevel level, const char* format, ...)
+      __attribute__((format(printf, 3, 4)));
   void OnClientReady(Client* client, int revents);
   void OnClientTimer(Client* client);
   void Rearm(Client* client, Interest interest);
@@ -118,6 +121,7 @@ class EchoServer {
   std::vector<std::unique_ptr<Client>> retired_;
   EchoServerStats stats_;  // bytes_in/out count retired connections only.
   bool refusing_ = false;  // Logged once per spell of refusals.
+  LogRateLimit accept_warnings_{1000};
   std::function<void()> on_drained_;  // Set while draining.
 };
 
