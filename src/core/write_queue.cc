@@ -27,7 +27,7 @@ WriteQueue::WriteQueue(Watermarks watermarks) : watermarks_(watermarks) {
 void WriteQueue::Append(ByteView bytes) {
   const uint8_t* from = bytes.data;
   size_t remaining = bytes.size;
-  if (remaining > 0 && !blocks_.empty()) {
+  if (remaining > 0 && head_ < blocks_.size()) {
     Block& tail = blocks_.back();
     const size_t n = std::min(remaining, tail.capacity - tail.end);
     if (n > 0) {
@@ -40,7 +40,7 @@ void WriteQueue::Append(ByteView bytes) {
   if (remaining > 0) {
     Block block;
     block.capacity =
-        std::max(remaining, blocks_.empty() ? kFirstBlockSize : kMinBlockSize);
+        std::max(remaining, empty() ? kFirstBlockSize : kMinBlockSize);
     block.bytes.reset(new uint8_t[block.capacity]);
     std::memcpy(block.bytes.get(), from, remaining);
     block.end = remaining;
@@ -51,26 +51,35 @@ void WriteQueue::Append(ByteView bytes) {
 }
 
 ByteView WriteQueue::Front() const {
-  if (blocks_.empty()) return {};
-  const Block& head = blocks_.front();
+  if (head_ == blocks_.size()) return {};
+  const Block& head = blocks_[head_];
   return {head.bytes.get() + head.begin, head.end - head.begin};
 }
 
 void WriteQueue::Consume(size_t count) {
   count = std::min(count, size_);
   size_ -= count;
-  size_t drained_blocks = 0;
   while (count > 0) {
-    Block& block = blocks_[drained_blocks];
+    Block& block = blocks_[head_];
     const size_t n = std::min(count, block.end - block.begin);
     block.begin += n;
     count -= n;
-    if (block.begin == block.end) ++drained_blocks;
+    if (block.begin == block.end) {
+      block = Block();  // Frees the bytes now; the slot goes later.
+      ++head_;
+    }
   }
-  blocks_.erase(blocks_.begin(), blocks_.begin() + drained_blocks);
-  if (blocks_.empty() && blocks_.capacity() > kKeptBlockSlots) {
-    // A burst left a long vector behind: an idle connection keeps little.
-    std::vector<Block>().swap(blocks_);
+  if (head_ == blocks_.size()) {
+    blocks_.clear();
+    head_ = 0;
+    if (blocks_.capacity() > kKeptBlockSlots) {
+      // A burst left a long vector behind: an idle connection keeps little.
+      std::vector<Block>().swap(blocks_);
+    }
+  } else if (head_ * 2 >= blocks_.size()) {
+    // Each erase moves no more blocks than it removes: amortized O(1).
+    blocks_.erase(blocks_.begin(), blocks_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
   }
   UpdatePaused();
 }

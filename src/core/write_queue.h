@@ -81,9 +81,12 @@ class WriteQueue {
 
   Watermarks watermarks_;
   // A vector, not a deque: an empty std::deque already allocates, and an
-  // idle connection must cost next to nothing. Few blocks are ever queued
-  // (the high watermark bounds them), so erasing at the front is cheap.
+  // idle connection should hold nothing. Blocks before `head_` are drained
+  // (freed); they are erased only once they are at least half the vector, so
+  // consuming from the front is amortized O(1) however many blocks a large
+  // queue limit lets accumulate.
   std::vector<Block> blocks_;
+  size_t head_ = 0;  // The first block not yet drained.
   size_t size_ = 0;
   bool paused_ = false;
 };
