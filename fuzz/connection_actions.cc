@@ -17,6 +17,8 @@ constexpr Millis kIdleTimeouts[] = {0, 50, 1000};
 // Shares the idle timeout's byte: existing inputs keep their timeout, and
 // a zero byte (a short input) still means a clean errno.
 constexpr int kStaleErrnos[] = {0, EINTR, EAGAIN};
+// The same byte again: shorter and longer than each idle timeout.
+constexpr Millis kSendTimeouts[] = {0, 30, 700};
 
 // Events are listed more than once: they are what moves bytes, and a
 // scenario made mostly of script steps would rarely exercise the driver.
@@ -64,6 +66,8 @@ ConnectionSetup DecodeSetup(FuzzInput& input) {
   setup.options.idle_timeout = kIdleTimeouts[timing % std::size(kIdleTimeouts)];
   setup.stale_errno =
       kStaleErrnos[timing / std::size(kIdleTimeouts) % std::size(kStaleErrnos)];
+  setup.options.send_timeout =
+      kSendTimeouts[timing / 9 % std::size(kSendTimeouts)];
   return setup;
 }
 
@@ -106,7 +110,7 @@ std::string DescribeAction(const Action& action) {
       return std::string("next write returns ") + ErrnoName(action.error_code);
     case ActionKind::kSocketReadable: return "socket readable";
     case ActionKind::kSocketWritable: return "socket writable";
-    case ActionKind::kTimePasses: return amount + " ms pass, idle timer fires";
+    case ActionKind::kTimePasses: return amount + " ms pass, the timer fires";
     case ActionKind::kOwnerAborts: return "owner aborts the connection";
     case ActionKind::kOwnerDrains: return "owner drains the connection (server stopping)";
   }
@@ -121,6 +125,9 @@ std::string DescribeSetup(const ConnectionSetup& setup) {
          (setup.options.idle_timeout > 0
               ? std::to_string(setup.options.idle_timeout) + " ms"
               : std::string("none")) +
+         (setup.options.send_timeout > 0
+              ? ", send timeout " + std::to_string(setup.options.send_timeout) + " ms"
+              : std::string()) +
          (setup.stale_errno != 0
               ? std::string(", errno after success ") + ErrnoName(setup.stale_errno)
               : std::string());

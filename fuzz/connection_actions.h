@@ -7,7 +7,8 @@
 //   byte 1      read buffer    table index (1 B to 16 KiB; 0 is 16 B)
 //   byte 2      timing, errno  mod 3: idle timeout (none, 50 ms, 1 s);
 //                              / 3 mod 3: errno a success leaves (0, EINTR,
-//                              EAGAIN), see FakePeer::set_stale_errno
+//                              EAGAIN), see FakePeer::set_stale_errno;
+//                              / 9 mod 3: send timeout (none, 30 ms, 700 ms)
 //   then, repeated up to kMaxActions times:
 //   byte        opcode         table index into ActionKind (weighted)
 //   byte        argument       for sizes, errors and time (see DecodeAction)

@@ -19,8 +19,9 @@
 //     until its FIN; then it lingers, discarding input, and closes at the
 //     peer's EOF or after kLingerTimeout without input, never sooner, never
 //     later; Deadline() always names the idle or linger deadline;
-//   - an idle-timeout close happened only after a full idle period, and a
-//     timer firing after one always closes.
+//   - an idle-timeout close happened only after a full idle period, a
+//     send-timeout close only after output waited a full send timeout with
+//     no byte written, and a timer firing after either always closes.
 // At the end the peer drains and shuts down its side: unless an error closed
 // the connection, everything the peer sent must come back.
 //
@@ -98,6 +99,8 @@ class ConnectionHarness {
   Millis now_ = 0;
   Millis last_activity_ = 0;
   size_t last_taken_ = 0;
+  Millis stalled_since_ = -1;  // Output queued and unwritten since; -1: none.
+  size_t last_echoed_ = 0;
   size_t verified_ = 0;  // Echoed bytes already checked against the pattern.
 };
 
@@ -117,7 +120,8 @@ void ConnectionHarness::Run(const uint8_t* data, size_t size) {
   linger_since_ = 0;
   reads_at_drain_ = -1;
   now_ = last_activity_ = 0;
-  last_taken_ = verified_ = 0;
+  last_taken_ = verified_ = last_echoed_ = 0;
+  stalled_since_ = -1;
   driver_ = std::make_unique<ConnectionDriver>(peer_.NewSocket(),
                                                setup_.options, now_);
   if (explain_) Explain(DescribeSetup(setup_));
@@ -204,12 +208,22 @@ void ConnectionHarness::TimePasses(Millis elapsed) {
   }
   const Millis timeout = setup_.options.idle_timeout;
   const bool idle_long_enough = timeout > 0 && now_ - last_activity_ >= timeout;
+  const Millis send_timeout = setup_.options.send_timeout;
+  const bool stalled_long_enough =
+      send_timeout > 0 && stalled_since_ >= 0 && now_ - stalled_since_ >= send_timeout;
   if (was_open) {
-    FUZZ_CHECK(driver_->connection().closed() == idle_long_enough,
-               "idle for %lld ms with timeout %lld ms, yet %s",
-               static_cast<long long>(now_ - last_activity_),
+    const EchoConnection& conn = driver_->connection();
+    FUZZ_CHECK(conn.closed() == (idle_long_enough || stalled_long_enough),
+               "idle for %lld ms (timeout %lld), output stalled for %lld ms (timeout %lld), "
+               "yet %s", static_cast<long long>(now_ - last_activity_),
                static_cast<long long>(timeout),
-               driver_->connection().closed() ? "closed" : "still open");
+               static_cast<long long>(stalled_since_ < 0 ? -1 : now_ - stalled_since_),
+               static_cast<long long>(send_timeout), conn.closed() ? "closed" : "still open");
+    if (conn.closed()) {
+      FUZZ_CHECK(conn.close_reason() == (stalled_long_enough ? CloseReason::kSendTimeout
+                                                            : CloseReason::kIdleTimeout),
+                 "closed by a timer as %s", CloseReasonName(conn.close_reason()));
+    }
   }
 }
 
@@ -222,6 +236,13 @@ void ConnectionHarness::NoteProgress() {
     last_taken_ = moved;
     last_activity_ = now_;
   }
+  const size_t echoed = peer_.received().size();
+  if (driver_->connection().queued() == 0 || driver_->connection().closed()) {
+    stalled_since_ = -1;
+  } else if (stalled_since_ < 0 || echoed != last_echoed_) {
+    stalled_since_ = now_;  // Output started waiting, or some of it was written.
+  }
+  last_echoed_ = echoed;
   if (driver_->lingering() && (!was_lingering_ || moved_now)) linger_since_ = now_;
   was_lingering_ = driver_->lingering();
   const EchoConnection& conn = driver_->connection();
@@ -291,10 +312,17 @@ void ConnectionHarness::CheckInvariants() {
   if (reads_at_drain_ >= 0 && !driver_->lingering() && !driver_->finished()) {
     FUZZ_CHECK(peer_.read_calls() == reads_at_drain_, "read while draining");
   }
+  const Millis send_deadline =
+      setup_.options.send_timeout > 0 && stalled_since_ >= 0
+          ? stalled_since_ + setup_.options.send_timeout : -1;
+  const Millis idle_deadline = conn.IdleDeadline();
+  const Millis timer_deadline = idle_deadline < 0 || send_deadline < 0
+                                    ? std::max(idle_deadline, send_deadline)
+                                    : std::min(idle_deadline, send_deadline);
   const Millis expected_deadline =
       driver_->finished() ? -1
       : driver_->lingering() ? linger_since_ + ConnectionDriver::kLingerTimeout
-                             : conn.IdleDeadline();
+                             : timer_deadline;
   FUZZ_CHECK(driver_->Deadline() == expected_deadline, "deadline %lld, expected %lld",
              static_cast<long long>(driver_->Deadline()),
              static_cast<long long>(expected_deadline));
@@ -317,7 +345,8 @@ void ConnectionHarness::DrainAndCheckEcho() {
   }
   FUZZ_CHECK(driver_->finished(), "connection never finished while draining");
   const CloseReason reason = driver_->connection().close_reason();
-  FUZZ_CHECK(reason != CloseReason::kIdleTimeout && reason != CloseReason::kAborted,
+  FUZZ_CHECK(reason != CloseReason::kIdleTimeout && reason != CloseReason::kSendTimeout &&
+                 reason != CloseReason::kAborted,
              "closed by %s while draining", CloseReasonName(reason));
   if (reason == CloseReason::kPeerFinished) {
     FUZZ_CHECK(peer_.unread() == 0 && peer_.received().size() == peer_.sent(),

@@ -72,6 +72,10 @@ void CheckOptions(const ServerOptions& got, const ServerOptions& want,
              "%s: idle timeout %lld ms, documented %lld", Shown(args).c_str(),
              static_cast<long long>(got.idle_timeout),
              static_cast<long long>(want.idle_timeout));
+  FUZZ_CHECK(got.send_timeout == want.send_timeout,
+             "%s: send timeout %lld ms, documented %lld", Shown(args).c_str(),
+             static_cast<long long>(got.send_timeout),
+             static_cast<long long>(want.send_timeout));
   FUZZ_CHECK(got.max_connections == want.max_connections,
              "%s: max connections %zu, documented %zu", Shown(args).c_str(),
              got.max_connections, want.max_connections);

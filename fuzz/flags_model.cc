@@ -100,10 +100,13 @@ bool ApplyValue(const std::string& name, const std::string& value, ServerOptions
     const auto bytes = QueueBytes(value);
     if (!bytes) return false;
     options->queue_limit = static_cast<size_t>(*bytes);
-  } else if (name == "--idle-timeout" || name == "--drain-timeout") {
-    const auto ms = SecondsAsMillis(value, name == "--idle-timeout" ? 604800 : 3600);
+  } else if (name == "--idle-timeout" || name == "--send-timeout" ||
+             name == "--drain-timeout") {
+    const auto ms = SecondsAsMillis(value, name == "--drain-timeout" ? 3600 : 604800);
     if (!ms) return false;
-    (name == "--idle-timeout" ? options->idle_timeout : options->drain_timeout) = *ms;
+    (name == "--idle-timeout"   ? options->idle_timeout
+     : name == "--send-timeout" ? options->send_timeout
+                                : options->drain_timeout) = *ms;
   } else if (name == "--max-connections") {
     const auto count = NumberIn(value, 1, 1000000);
     if (!count) return false;
@@ -117,7 +120,7 @@ bool ApplyValue(const std::string& name, const std::string& value, ServerOptions
 }
 
 bool IsFlag(const std::string& name) {
-  for (const char* flag : {"--bind", "--port", "--queue-limit", "--idle-timeout",
+  for (const char* flag : {"--bind", "--port", "--queue-limit", "--idle-timeout", "--send-timeout",
                            "--max-connections", "--drain-timeout", "--log-level"}) {
     if (name == flag) return true;
   }
@@ -130,6 +133,7 @@ ServerOptions DocumentedDefaults() {
   options.port = 8192;
   options.queue_limit = 64 * 1024;
   options.idle_timeout = 60 * 1000;
+  options.send_timeout = 60 * 1000;
   options.max_connections = 10000;
   options.drain_timeout = 5 * 1000;
   options.log_level = LogLevel::kInfo;

@@ -21,6 +21,7 @@
 //                     (2^20) or g/G (2^30); 1 byte to 1024m.
 //   --idle-timeout    NUMBER of seconds with an optional "." and 1 to 3
 //                     decimals, 0 to 604800 s, kept as milliseconds.
+//   --send-timeout    like --idle-timeout.
 //   --max-connections NUMBER, 1 to 1000000.
 //   --drain-timeout   like --idle-timeout, 0 to 3600 s.
 //   --log-level       error, warn, info or debug.

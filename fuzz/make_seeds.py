@@ -187,6 +187,10 @@ def flags_seeds():
             "four_decimals_1.2345": "1.2345", "dot_without_decimals_1": "1.",
             "no_whole_part_dot_5": ".5", "leading_zero_00.5": "00.5",
         },
+        "send-timeout": {
+            "min_0": "0", "smallest_step_0.001": "0.001", "max_604800": "604800",
+            "above_max_604800.001": "604800.001",
+        },
         "max-connections": {
             "below_min_0": "0", "min_1": "1", "max_1000000": "1000000",
             "above_max_1000001": "1000001",

@@ -21,8 +21,9 @@
 //     that same loop turn; any other is served;
 //   - the reserve descriptor exists whenever the server does, and every
 //     client still waiting is accepted once the back-off has passed;
-//   - a connection closes as idle only after the full idle timeout without a
-//     byte moving, and no later than that;
+//   - a connection closes by a timer only after the full idle timeout without
+//     a byte moving, or once its output has waited the full send timeout with
+//     no byte written, and no later than either;
 //   - the counters (open, total, refused, timed out, bytes in, bytes out)
 //     equal what the clients and the listener observed;
 //   - a drain ends by its timeout at the latest and reports exactly once;
@@ -69,6 +70,7 @@ constexpr WriteQueue::Watermarks kWatermarks[] = {
     {0, 1}, {100, 1000}, {1024, 4096}, {16 * 1024, 64 * 1024}};
 constexpr size_t kReadBuffers[] = {1, 7, 1024, 16 * 1024};
 constexpr Millis kIdleTimeouts[] = {0, 1, 250, 1000};
+constexpr Millis kSendTimeouts[] = {0, 100, 300, 2000};
 constexpr size_t kConnectionLimits[] = {1, 2, 3, 1000};
 constexpr Millis kDrainTimeouts[] = {0, 10, 500, 2000};
 constexpr size_t kDescriptorLimits[] = {SIZE_MAX, 3, 4, 6};
@@ -115,7 +117,10 @@ Config DecodeConfig(FuzzInput& input) {
   Config config;
   config.server.connection.watermarks = kWatermarks[input.Below(4)];
   config.server.read_buffer_size = kReadBuffers[input.Below(4)];
-  config.server.connection.idle_timeout = kIdleTimeouts[input.Below(4)];
+  // One byte: idle timeout (mod 4), send timeout (/ 4 mod 4).
+  const uint8_t timeouts = input.Byte();
+  config.server.connection.idle_timeout = kIdleTimeouts[timeouts % 4];
+  config.server.connection.send_timeout = kSendTimeouts[timeouts / 4 % 4];
   config.server.max_connections = kConnectionLimits[input.Below(4)];
   config.drain_timeout = kDrainTimeouts[input.Below(4)];
   config.listener.descriptor_limit = kDescriptorLimits[input.Below(4)];
@@ -148,6 +153,7 @@ struct Client {
   uint64_t server_wrote = 0;
   uint64_t read_before_drain = 0;
   Millis last_activity = 0;  // When a byte last moved on the server's side.
+  Millis stalled_since = -1;  // Output pending and none written since; -1: none.
 };
 
 class ServerHarness {
@@ -196,6 +202,7 @@ class ServerHarness {
   uint64_t expected_refused_ = 0;
   uint64_t expected_served_ = 0;
   uint64_t expected_timed_out_ = 0;
+  uint64_t transient_accept_results_ = 0;
   Millis drain_started_ = -1;
   bool stopped_at_once_ = false;
 };
@@ -352,7 +359,7 @@ uint64_t ServerHarness::ProgressSignature() const {
     signature = signature * 31 + c.server_read * 7 + c.server_wrote * 13 +
                 static_cast<uint64_t>(c.fate);
   }
-  return signature + static_cast<uint64_t>(reports_);
+  return signature + static_cast<uint64_t>(reports_) + transient_accept_results_ * 7919;
 }
 
 // Moves time on, stopping at every timer on the way so that each one's
@@ -386,6 +393,11 @@ void ServerHarness::Observe(bool in_turn, bool was_serving) {
     const uint64_t read = c.sent - listener_.Unread(c.index);
     const uint64_t wrote = c.reset ? c.server_wrote : c.received + Readable(c.fd.get());
     if (read != c.server_read || wrote != c.server_wrote) c.last_activity = clock_.Now();
+    if (read == wrote) {
+      c.stalled_since = -1;
+    } else if (c.stalled_since < 0 || wrote != c.server_wrote) {
+      c.stalled_since = clock_.Now();  // Output started waiting, or some was written.
+    }
     c.server_read = read;
     c.server_wrote = wrote;
     if (state == FakeListener::State::kClosedByServer) NoteClosed(c, in_turn, was_serving);
@@ -420,6 +432,10 @@ void ServerHarness::JudgeAccepts() {
       ++(refuse ? expected_refused_ : expected_served_);
     }
     after_descriptor_failure = record.status == AcceptStatus::kOutOfDescriptors;
+    // A transient failure (EAGAIN or a client gone) is an event the server
+    // answered; retrying on the next turn is right, not a spin.
+    transient_accept_results_ += record.status == AcceptStatus::kWouldBlock ||
+                                 record.status == AcceptStatus::kConnectionGone;
   }
 }
 
@@ -437,22 +453,33 @@ void ServerHarness::NoteClosed(Client& c, bool in_turn, bool was_serving) {
   }
   const Millis timeout = config_.server.connection.idle_timeout;
   const Millis idle = clock_.Now() - c.last_activity;
-  FUZZ_CHECK(timeout > 0 && idle >= timeout,
-             "client %zu closed as idle after %lld ms without a byte moving (timeout %lld)",
-             c.index, static_cast<long long>(idle), static_cast<long long>(timeout));
+  const Millis send_timeout = config_.server.connection.send_timeout;
+  const Millis stalled = c.stalled_since < 0 ? -1 : clock_.Now() - c.stalled_since;
+  FUZZ_CHECK((timeout > 0 && idle >= timeout) || (send_timeout > 0 && stalled >= send_timeout),
+             "client %zu closed by a timer after %lld ms without a byte moving (idle timeout "
+             "%lld), output stalled %lld ms (send timeout %lld)", c.index,
+             static_cast<long long>(idle), static_cast<long long>(timeout),
+             static_cast<long long>(stalled), static_cast<long long>(send_timeout));
   c.fate = Fate::kIdleClosed;
   ++expected_timed_out_;
 }
 
-// Timers fire on time, so a connection idle for the timeout is closed by now.
+// Timers fire on time, so a connection idle for the idle timeout, or whose
+// output has waited for the send timeout, is closed by now.
 void ServerHarness::CheckIdleRule() {
   const Millis timeout = config_.server.connection.idle_timeout;
-  if (timeout == 0 || !serving()) return;
+  const Millis send_timeout = config_.server.connection.send_timeout;
+  if (!serving()) return;
   for (const Client& c : clients_) {
     if (c.fate != Fate::kServed) continue;
     const Millis idle = clock_.Now() - c.last_activity;
-    FUZZ_CHECK(idle < timeout, "client %zu still open after %lld ms idle (timeout %lld)",
-               c.index, static_cast<long long>(idle), static_cast<long long>(timeout));
+    FUZZ_CHECK(timeout == 0 || idle < timeout,
+               "client %zu still open after %lld ms idle (timeout %lld)", c.index,
+               static_cast<long long>(idle), static_cast<long long>(timeout));
+    const Millis stalled = c.stalled_since < 0 ? -1 : clock_.Now() - c.stalled_since;
+    FUZZ_CHECK(send_timeout == 0 || stalled < send_timeout,
+               "client %zu: output stalled %lld ms, still open (send timeout %lld)", c.index,
+               static_cast<long long>(stalled), static_cast<long long>(send_timeout));
   }
 }
 

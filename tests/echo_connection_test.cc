@@ -120,6 +120,7 @@ TEST(EchoConnectionTest, EveryCloseReasonHasALogName) {
   EXPECT_STREQ(CloseReasonName(CloseReason::kWriteFailed), "write-failed");
   EXPECT_STREQ(CloseReasonName(CloseReason::kAborted), "aborted");
   EXPECT_STREQ(CloseReasonName(CloseReason::kIdleTimeout), "idle-timeout");
+  EXPECT_STREQ(CloseReasonName(CloseReason::kSendTimeout), "send-timeout");
   EXPECT_STREQ(CloseReasonName(CloseReason::kDrained), "drained");
   EXPECT_STREQ(CloseReasonName(static_cast<CloseReason>(99)), "unknown");
 }
@@ -236,6 +237,36 @@ TEST(EchoConnectionTest, PeerThatNeverReadsIsClosedByTheIdleRule) {
   conn.OnTimer(110);
   EXPECT_EQ(conn.close_reason(), CloseReason::kIdleTimeout);
   EXPECT_EQ(conn.queued(), 0u);
+}
+
+// A slow-loris peer: it sends a byte now and then, which keeps the idle
+// timer from firing, but never reads. The send timeout closes it.
+TEST(EchoConnectionTest, TricklingPeerThatNeverReadsIsClosedByTheSendTimeout) {
+  EchoConnection::Options options = WithIdleTimeout(1000);
+  options.send_timeout = 300;
+  EchoConnection conn(options, 0);
+  EXPECT_EQ(conn.SendDeadline(), -1) << "nothing queued: no send deadline";
+  conn.OnData(View("a"), 100);
+  EXPECT_EQ(conn.SendDeadline(), 400);
+  conn.OnData(View("b"), 350);  // Input keeps it active, not the output.
+  EXPECT_EQ(conn.IdleDeadline(), 1350);
+  EXPECT_EQ(conn.TimerDeadline(), 400);
+  conn.OnTimer(399);
+  EXPECT_FALSE(conn.closed());
+  conn.OnTimer(400);
+  EXPECT_EQ(conn.close_reason(), CloseReason::kSendTimeout);
+}
+
+TEST(EchoConnectionTest, EachWrittenByteRestartsTheSendTimeout) {
+  EchoConnection::Options options;
+  options.send_timeout = 300;
+  EchoConnection conn(options, 0);
+  conn.OnData(View("abc"), 100);
+  conn.OnWritten(1, 300);
+  EXPECT_EQ(conn.SendDeadline(), 600);
+  WriteOut(conn);
+  EXPECT_EQ(conn.SendDeadline(), -1) << "queue empty";
+  EXPECT_EQ(conn.TimerDeadline(), -1) << "no idle timeout either";
 }
 
 }  // namespace

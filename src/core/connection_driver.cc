@@ -64,7 +64,7 @@ Interest ConnectionDriver::OnTimer(Millis now) {
 
 Millis ConnectionDriver::Deadline() const {
   if (finished_) return -1;
-  return lingering_ ? linger_deadline_ : connection_.IdleDeadline();
+  return lingering_ ? linger_deadline_ : connection_.TimerDeadline();
 }
 
 Interest ConnectionDriver::Drain(Millis now) {

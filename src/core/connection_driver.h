@@ -20,7 +20,7 @@
 //     peer's EOF, an error, or kLingerTimeout without input (what nginx's
 //     lingering_timeout does), then closes.
 //   - Time is the caller's: each call takes `now`, and OnTimer() closes an
-//     idle connection (see EchoConnection::IdleDeadline()).
+//     idle or stalled connection (see EchoConnection::TimerDeadline()).
 
 #ifndef ECHO_LAB_CORE_CONNECTION_DRIVER_H_
 #define ECHO_LAB_CORE_CONNECTION_DRIVER_H_
@@ -70,8 +70,8 @@ class ConnectionDriver {
   // for Deadline(). Same return contract as OnReadable().
   Interest OnTimer(Millis now);
 
-  // When OnTimer() should next be called: the idle deadline, or the end of
-  // a linger; negative for never.
+  // When OnTimer() should next be called: the idle or send deadline, or the
+  // end of a linger; negative for never.
   Millis Deadline() const;
 
   // The owner is stopping: reads stop, and the connection closes cleanly

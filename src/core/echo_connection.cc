@@ -15,6 +15,7 @@ const char* CloseReasonName(CloseReason reason) {
     case CloseReason::kReadFailed: return "read-failed";
     case CloseReason::kWriteFailed: return "write-failed";
     case CloseReason::kAborted: return "aborted";
+    case CloseReason::kSendTimeout: return "send-timeout";
     case CloseReason::kIdleTimeout: return "idle-timeout";
     case CloseReason::kDrained: return "drained";
   }
@@ -24,6 +25,7 @@ const char* CloseReasonName(CloseReason reason) {
 EchoConnection::EchoConnection(Options options, Millis now)
     : queue_(options.watermarks),
       idle_timeout_(options.idle_timeout > 0 ? options.idle_timeout : 0),
+      send_timeout_(options.send_timeout > 0 ? options.send_timeout : 0),
       last_activity_(now) {}
 
 EchoConnection::EchoConnection() : EchoConnection(Options(), 0) {}
@@ -40,6 +42,7 @@ size_t EchoConnection::ReadRoom() const {
 size_t EchoConnection::OnData(ByteView bytes, Millis now) {
   const size_t accepted = std::min(bytes.size, ReadRoom());
   if (accepted == 0) return 0;
+  if (queue_.empty()) last_write_ = now;  // Output starts waiting now.
   queue_.Append({bytes.data, accepted});
   bytes_received_ += accepted;
   last_activity_ = now;
@@ -56,6 +59,7 @@ void EchoConnection::OnDataEchoedDirectly(ByteView bytes, size_t echoed,
     return;
   }
   const size_t rest = std::min(bytes.size - echoed, ReadRoom());
+  if (rest > 0) last_write_ = now;  // Written now, or starts waiting now.
   queue_.Append({bytes.data + echoed, rest});
   bytes_received_ += echoed + rest;
   bytes_sent_ += echoed;
@@ -100,7 +104,7 @@ void EchoConnection::Abort() {
 void EchoConnection::OnWritten(size_t count, Millis now) {
   if (closed()) return;
   count = std::min(count, queue_.size());
-  if (count > 0) last_activity_ = now;
+  if (count > 0) last_activity_ = last_write_ = now;
   queue_.Consume(count);
   bytes_sent_ += count;
   FinishIfFlushed();
@@ -122,9 +126,26 @@ Millis EchoConnection::IdleDeadline() const {
   return last_activity_ + idle_timeout_;
 }
 
+Millis EchoConnection::SendDeadline() const {
+  if (closed() || send_timeout_ == 0 || queue_.empty()) return -1;
+  return last_write_ + send_timeout_;
+}
+
+Millis EchoConnection::TimerDeadline() const {
+  const Millis idle = IdleDeadline();
+  const Millis send = SendDeadline();
+  if (idle < 0 || send < 0) return std::max(idle, send);
+  return std::min(idle, send);
+}
+
 void EchoConnection::OnTimer(Millis now) {
-  const Millis deadline = IdleDeadline();
-  if (deadline >= 0 && now >= deadline) Close(CloseReason::kIdleTimeout);
+  const Millis send = SendDeadline();
+  const Millis idle = IdleDeadline();
+  if (send >= 0 && now >= send) {
+    Close(CloseReason::kSendTimeout);
+  } else if (idle >= 0 && now >= idle) {
+    Close(CloseReason::kIdleTimeout);
+  }
 }
 
 Interest EchoConnection::interest() const {

@@ -9,7 +9,7 @@
 //   ByteView out = conn.PendingOutput();     // write these, then
 //   conn.OnWritten(k, now);                  // report how many were taken
 //   Interest next = conn.interest();         // {read, write}; none = close
-//   conn.OnTimer(now);                       // at or after IdleDeadline()
+//   conn.OnTimer(now);                       // at or after TimerDeadline()
 //
 // Rules it guarantees (the fuzz harnesses check each one):
 //   - output is exactly the input, in order: nothing lost, nothing repeated;
@@ -24,6 +24,9 @@
 //   - with an idle timeout, it closes once no byte has moved in either
 //     direction for that long; a peer that never reads stalls every transfer,
 //     so the same rule closes it;
+//   - with a send timeout, it closes once output has been queued and no byte
+//     of it written for that long (nginx's send_timeout): a peer that keeps
+//     sending a trickle but never reads cannot hold it open by sending;
 //   - once closed it wants nothing, accepts nothing and offers nothing.
 
 #ifndef ECHO_LAB_CORE_ECHO_CONNECTION_H_
@@ -59,6 +62,7 @@ enum class CloseReason : uint8_t {
   kWriteFailed,   // A write failed otherwise (EPIPE included).
   kAborted,       // The owner called Abort().
   kIdleTimeout,   // No byte moved for the idle timeout.
+  kSendTimeout,   // Output queued, none of it written for the send timeout.
   kDrained,       // Drain() asked, and every queued byte was written.
 };
 
@@ -75,6 +79,7 @@ class EchoConnection {
   struct Options {
     WriteQueue::Watermarks watermarks;  // Bounds the queued output.
     Millis idle_timeout = 0;            // 0: never time out.
+    Millis send_timeout = 0;            // 0: never time out.
   };
 
   // A new connection, open for reading, last active at `now`. Every `now`
@@ -131,9 +136,18 @@ class EchoConnection {
   // timeout. A negative value means never (no timeout, or closed).
   Millis IdleDeadline() const;
 
-  // The owner's timer fired: closes with kIdleTimeout if `now` has reached
-  // IdleDeadline(), otherwise does nothing (the owner re-arms its timer for
-  // the new deadline; libev's manual recommends exactly this lazy scheme).
+  // When the send timeout expires if no queued byte is written: the last
+  // write (or the moment output was first queued) plus the timeout.
+  // Negative when nothing is queued, without a send timeout, or closed.
+  Millis SendDeadline() const;
+
+  // The earlier of IdleDeadline() and SendDeadline(); negative for never.
+  Millis TimerDeadline() const;
+
+  // The owner's timer fired: closes with kSendTimeout or kIdleTimeout if
+  // `now` has reached that deadline, otherwise does nothing (the owner
+  // re-arms its timer for TimerDeadline(); libev's manual recommends exactly
+  // this lazy scheme).
   void OnTimer(Millis now);
 
   Interest interest() const;
@@ -153,7 +167,9 @@ class EchoConnection {
 
   WriteQueue queue_;
   Millis idle_timeout_;
+  Millis send_timeout_;
   Millis last_activity_;
+  Millis last_write_ = 0;  // Or when output was queued into an empty queue.
   CloseReason reason_ = CloseReason::kNone;
   bool peer_eof_ = false;
   bool draining_ = false;

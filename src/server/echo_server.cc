@@ -47,6 +47,7 @@ struct EchoServer::Client {
   // when it fires (libev manual, "Be smart about timeouts", method 2): most
   // events move the deadline without touching the timer.
   std::unique_ptr<Timer> idle_timer;
+  Millis armed_for = -1;  // The deadline idle_timer was last started for.
   ClientList::iterator position;
 };
 
@@ -274,8 +275,7 @@ void EchoServer::OnClientTimer(Client* client) {
 // Points the client's watcher at what its connection wants, or retires it,
 // and keeps its timer armed for the driver's deadline. The timer is re-armed
 // only when it is not running (it fires early after activity, and is then
-// re-armed for the later deadline), or while lingering, whose deadline is
-// sooner than any idle deadline the timer may be set for.
+// re-armed for the later deadline), or when the deadline moved earlier.
 void EchoServer::Rearm(Client* client, Interest interest) {
   if (interest.none()) {
 #if ECHO_BUG_USE_AFTER_FREE  // INJECTED BUG USE_AFTER_FREE
@@ -292,9 +292,14 @@ void EchoServer::Rearm(Client* client, Interest interest) {
   }
   const int events = EventsFor(interest);
   if (events != client->watcher.events) client->watcher.set(events);
+  // Activity only moves a deadline later, and then the timer fires early and
+  // is re-armed. A deadline that moves earlier (output starts waiting under
+  // a send timeout shorter than the idle timeout, or a linger starts) re-arms
+  // it now.
   const Millis deadline = client->driver.Deadline();
-  if (deadline >= 0 && (!client->idle_timer->active() || client->driver.lingering())) {
+  if (deadline >= 0 && (!client->idle_timer->active() || deadline < client->armed_for)) {
     client->idle_timer->Start(std::max<Millis>(0, deadline - clock_->Now()));
+    client->armed_for = deadline;
   }
 }
 
@@ -304,7 +309,10 @@ void EchoServer::Retire(Client* client) {
   const EchoConnection& connection = client->driver.connection();
   stats_.bytes_in += connection.bytes_received();
   stats_.bytes_out += connection.bytes_sent();
-  if (connection.close_reason() == CloseReason::kIdleTimeout) ++stats_.timed_out;
+  if (connection.close_reason() == CloseReason::kIdleTimeout ||
+      connection.close_reason() == CloseReason::kSendTimeout) {
+    ++stats_.timed_out;
+  }
   Log(LogLevel::kDebug, "connection %llu closed: %s, %llu bytes in, %llu out",
       static_cast<unsigned long long>(client->id),
       CloseReasonName(connection.close_reason()),

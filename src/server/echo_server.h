@@ -48,7 +48,7 @@ struct EchoServerStats {
   size_t open = 0;         // Connections being served now.
   uint64_t accepted = 0;   // Connections served in total.
   uint64_t refused = 0;    // Closed at once: connection limit or no descriptor.
-  uint64_t timed_out = 0;  // Closed by the idle timeout.
+  uint64_t timed_out = 0;  // Closed by the idle or the send timeout.
   uint64_t bytes_in = 0;   // Read from clients.
   uint64_t bytes_out = 0;  // Written back.
 };

@@ -29,6 +29,7 @@ echo::EchoServerConfig ConfigFrom(const echo::ServerOptions& options) {
   // that a slow reader does not make the connection flap.
   config.connection.watermarks = {options.queue_limit / 4, options.queue_limit};
   config.connection.idle_timeout = options.idle_timeout;
+  config.connection.send_timeout = options.send_timeout;
   config.max_connections = options.max_connections;
   return config;
 }

@@ -54,6 +54,16 @@ const FlagSpec<ServerOptions> kFlags[] = {
        }
        return "";
      }},
+    {"--send-timeout", "SECONDS",
+     "close a connection whose queued output has not moved\n"
+     "for this long; 0 never (default 60)",
+     [](const std::string& v, ServerOptions* o) -> std::string {
+       if (!ParseSeconds(v, kMaxIdleTimeout, &o->send_timeout)) {
+         return "--send-timeout: " + QuoteForMessage(v) +
+                " is not a number of seconds (0 to 604800, at most 3 decimals)";
+       }
+       return "";
+     }},
     {"--max-connections", "N", "refuse clients beyond this many (default 10000)",
      [](const std::string& v, ServerOptions* o) -> std::string {
        uint64_t n = 0;

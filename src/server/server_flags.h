@@ -22,6 +22,7 @@ struct ServerOptions {
   uint16_t port = 8192;               // 0 asks the kernel for a free port.
   size_t queue_limit = 64 * 1024;     // Per-connection output bound, bytes.
   Millis idle_timeout = 60 * 1000;    // 0: connections never time out.
+  Millis send_timeout = 60 * 1000;    // 0: stalled output never times out.
   size_t max_connections = 10000;     // Clients beyond this are refused.
   Millis drain_timeout = 5 * 1000;    // Flush time granted at SIGTERM/SIGINT.
   LogLevel log_level = LogLevel::kInfo;
