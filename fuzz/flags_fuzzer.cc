@@ -79,6 +79,9 @@ void CheckOptions(const ServerOptions& got, const ServerOptions& want,
   FUZZ_CHECK(got.max_connections == want.max_connections,
              "%s: max connections %zu, documented %zu", Shown(args).c_str(),
              got.max_connections, want.max_connections);
+  FUZZ_CHECK(got.max_connections_per_ip == want.max_connections_per_ip,
+             "%s: max connections per ip %zu, documented %zu", Shown(args).c_str(),
+             got.max_connections_per_ip, want.max_connections_per_ip);
   FUZZ_CHECK(got.drain_timeout == want.drain_timeout,
              "%s: drain timeout %lld ms, documented %lld", Shown(args).c_str(),
              static_cast<long long>(got.drain_timeout),

@@ -111,6 +111,10 @@ bool ApplyValue(const std::string& name, const std::string& value, ServerOptions
     const auto count = NumberIn(value, 1, 1000000);
     if (!count) return false;
     options->max_connections = static_cast<size_t>(*count);
+  } else if (name == "--max-connections-per-ip") {
+    const auto count = NumberIn(value, 0, 1000000);
+    if (!count) return false;
+    options->max_connections_per_ip = static_cast<size_t>(*count);
   } else {
     const auto level = Level(value);
     if (!level) return false;
@@ -121,7 +125,8 @@ bool ApplyValue(const std::string& name, const std::string& value, ServerOptions
 
 bool IsFlag(const std::string& name) {
   for (const char* flag : {"--bind", "--port", "--queue-limit", "--idle-timeout", "--send-timeout",
-                           "--max-connections", "--drain-timeout", "--log-level"}) {
+                           "--max-connections", "--max-connections-per-ip",
+                           "--drain-timeout", "--log-level"}) {
     if (name == flag) return true;
   }
   return false;
@@ -135,6 +140,7 @@ ServerOptions DocumentedDefaults() {
   options.idle_timeout = 60 * 1000;
   options.send_timeout = 60 * 1000;
   options.max_connections = 10000;
+  options.max_connections_per_ip = 1000;
   options.drain_timeout = 5 * 1000;
   options.log_level = LogLevel::kInfo;
   return options;

@@ -23,6 +23,7 @@
 //                     decimals, 0 to 604800 s, kept as milliseconds.
 //   --send-timeout    like --idle-timeout.
 //   --max-connections NUMBER, 1 to 1000000.
+//   --max-connections-per-ip NUMBER, 0 to 1000000.
 //   --drain-timeout   like --idle-timeout, 0 to 3600 s.
 //   --log-level       error, warn, info or debug.
 //

@@ -195,6 +195,9 @@ def flags_seeds():
             "below_min_0": "0", "min_1": "1", "max_1000000": "1000000",
             "above_max_1000001": "1000001",
         },
+        "max-connections-per-ip": {
+            "min_0": "0", "max_1000000": "1000000", "above_max_1000001": "1000001",
+        },
         "drain-timeout": {
             "min_0": "0", "smallest_step_0.001": "0.001", "max_3600": "3600",
             "max_3600.000": "3600.000", "above_max_3600.001": "3600.001",

@@ -17,8 +17,9 @@
 // Oracles (each checked as soon as it can be, see Check* below):
 //   - every client receives exactly a prefix of what it sent;
 //   - a client accepted while the server already held --max-connections, or
-//     right after an accept failed for want of descriptors, is refused in
-//     that same loop turn; any other is served;
+//     --max-connections-per-ip from its address, or right after an accept
+//     failed for want of descriptors, is refused in that same loop turn; any
+//     other is served;
 //   - the reserve descriptor exists whenever the server does, and every
 //     client still waiting is accepted once the back-off has passed;
 //   - a connection closes by a timer only after the full idle timeout without
@@ -40,6 +41,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <ev++.h>
@@ -74,11 +76,16 @@ constexpr Millis kSendTimeouts[] = {0, 100, 300, 2000};
 constexpr size_t kConnectionLimits[] = {1, 2, 3, 1000};
 constexpr Millis kDrainTimeouts[] = {0, 10, 500, 2000};
 constexpr size_t kDescriptorLimits[] = {SIZE_MAX, 3, 4, 6};
+constexpr size_t kPerIpLimits[] = {0, 1, 2, 1000};  // 0: no limit.
+constexpr size_t kPeerGroups = 3;  // Client addresses: "h0", "h1", "h2".
 constexpr int kStaleErrnos[] = {0, EINTR, EAGAIN, 0};
 constexpr int kAcceptErrors[] = {EMFILE, ENFILE, ENOBUFS, ENOMEM,
                                  ECONNABORTED, EINTR, EAGAIN, EPERM};
 constexpr Millis kTimeSteps[] = {1, 9, 10, 99, 100, 249, 250, 251,
                                  500, 999, 1000, 1001, 1999, 2000, 2001, 5000};
+
+// The address a connect opcode's client comes from.
+std::string GroupOf(uint8_t opcode) { return "h" + std::to_string((opcode >> 4) % kPeerGroups); }
 
 uint8_t StreamByte(size_t client, size_t offset) {
   return static_cast<uint8_t>((offset % 251) * 131 + 17 * client + 7);
@@ -123,7 +130,10 @@ Config DecodeConfig(FuzzInput& input) {
   config.server.connection.send_timeout = kSendTimeouts[timeouts / 4 % 4];
   config.server.max_connections = kConnectionLimits[input.Below(4)];
   config.drain_timeout = kDrainTimeouts[input.Below(4)];
-  config.listener.descriptor_limit = kDescriptorLimits[input.Below(4)];
+  // One byte: descriptor limit (mod 4), per-address limit (/ 4 mod 4).
+  const uint8_t limits = input.Byte();
+  config.listener.descriptor_limit = kDescriptorLimits[limits % 4];
+  config.server.max_connections_per_ip = kPerIpLimits[limits / 4 % 4];
   config.listener.stale_errno = kStaleErrnos[input.Below(4)];
   return config;
 }
@@ -166,7 +176,7 @@ class ServerHarness {
  private:
   void Apply(uint8_t opcode);
   Client* Pick(uint8_t opcode);
-  void Connect(size_t max_clients = kMaxClients);
+  void Connect(const std::string& peer_group, size_t max_clients = kMaxClients);
   void Send(Client& c, size_t n);
   void Receive(Client& c, size_t n);
   void Reset(Client& c);
@@ -228,14 +238,14 @@ void ServerHarness::Run() {
 
 // The client an opcode names; nullptr while there is none.
 Client* ServerHarness::Pick(uint8_t opcode) {
-  if (clients_.empty()) Connect();
+  if (clients_.empty()) Connect(GroupOf(opcode));
   return clients_.empty() ? nullptr : &clients_[(opcode >> 4) % clients_.size()];
 }
 
 void ServerHarness::Apply(uint8_t opcode) {
   Client* c = nullptr;
   switch (opcode & 0xf) {
-    case 0: case 11: Connect(); break;
+    case 0: case 11: Connect(GroupOf(opcode)); break;
     case 1: case 12:
       if ((c = Pick(opcode)) != nullptr) Send(*c, input_.ScaledSize());
       break;
@@ -253,11 +263,11 @@ void ServerHarness::Apply(uint8_t opcode) {
   }
 }
 
-void ServerHarness::Connect(size_t max_clients) {
+void ServerHarness::Connect(const std::string& peer_group, size_t max_clients) {
   if (clients_.size() >= max_clients) return;
   Client c;
   c.index = listener_.connections().size();
-  c.fd = listener_.Connect();
+  c.fd = listener_.Connect(peer_group);
   if (!c.fd.valid()) return;  // The listener is closed.
   clients_.push_back(std::move(c));
 }
@@ -420,11 +430,14 @@ void ServerHarness::JudgeAccepts() {
       });
       const bool closed =
           listener_.connections()[c.index].state == FakeListener::State::kClosedByServer;
+      const size_t per_ip = config_.server.max_connections_per_ip;
       const bool refuse = record.server_held >= config_.server.max_connections ||
+                          (per_ip > 0 && record.group_held >= per_ip) ||
                           after_descriptor_failure;
       FUZZ_CHECK(closed == refuse,
-                 "client %zu accepted with %zu of %zu connections held%s: %s", c.index,
-                 record.server_held, config_.server.max_connections,
+                 "client %zu accepted with %zu of %zu connections held, %zu of %zu from its "
+                 "address%s: %s", c.index, record.server_held,
+                 config_.server.max_connections, record.group_held, per_ip,
                  after_descriptor_failure ? ", descriptors exhausted" : "",
                  closed ? "closed at once" : "not refused");
       c.fate = refuse ? Fate::kRefused : Fate::kServed;
@@ -540,7 +553,7 @@ void ServerHarness::CheckServiceResumes() {
   Settle();
   FUZZ_CHECK(listener_.pending() == 0,
              "%zu clients still wait to be accepted after the back-off", listener_.pending());
-  Connect(kMaxClients + 1);
+  Connect("a different host", kMaxClients + 1);
   Settle();
   if (!clients_.empty()) Send(clients_.back(), 16);
 }

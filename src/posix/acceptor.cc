@@ -1,6 +1,9 @@
 #include "src/posix/acceptor.h"
 
+#include <netinet/in.h>
+
 #include <cerrno>
+#include <cstring>
 
 #include "src/core/bug_injection.h"
 
@@ -46,6 +49,20 @@ AcceptResult AcceptResultFromRaw(RawIo raw) {
       break;
   }
   return result;
+}
+
+std::string PeerGroupOf(const sockaddr_storage& address, socklen_t length) {
+  if (address.ss_family == AF_INET && length >= sizeof(sockaddr_in)) {
+    const auto& v4 = reinterpret_cast<const sockaddr_in&>(address);
+    return "4" + std::string(reinterpret_cast<const char*>(&v4.sin_addr), 4);
+  }
+  if (address.ss_family == AF_INET6 && length >= sizeof(sockaddr_in6)) {
+    const auto& v6 = reinterpret_cast<const sockaddr_in6&>(address);
+    const auto* bytes = reinterpret_cast<const char*>(&v6.sin6_addr);
+    if (IN6_IS_ADDR_V4MAPPED(&v6.sin6_addr)) return "4" + std::string(bytes + 12, 4);
+    return "6" + std::string(bytes, 8);
+  }
+  return "";
 }
 
 AcceptResult RetryAccept(const std::function<RawIo()>& call) {

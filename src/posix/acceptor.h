@@ -12,7 +12,10 @@
 #ifndef ECHO_LAB_POSIX_ACCEPTOR_H_
 #define ECHO_LAB_POSIX_ACCEPTOR_H_
 
+#include <sys/socket.h>
+
 #include <functional>
+#include <string>
 
 #include "src/core/io_result.h"
 #include "src/posix/unique_fd.h"
@@ -31,6 +34,9 @@ struct AcceptResult {
   AcceptStatus status = AcceptStatus::kFailed;
   UniqueFd fd;
   int system_code = 0;  // errno, unless status == kAccepted.
+  // With kAccepted: which clients count as one source for a per-address
+  // limit (see PeerGroupOf); empty when unknown.
+  std::string peer_group;
 };
 
 class Acceptor {
@@ -57,6 +63,12 @@ class Acceptor {
 // Maps what accept4() returned (a descriptor, or -1 and errno) to an
 // AcceptResult, taking ownership of the descriptor. Not for EINTR.
 AcceptResult AcceptResultFromRaw(RawIo raw);
+
+// The source a peer address belongs to for per-address limits: the IPv4
+// address (an IPv4-mapped IPv6 address counts as IPv4), or the /64 prefix
+// of an IPv6 address, since one host commonly holds a whole /64. A short
+// binary string, used as a key only; empty for other families.
+std::string PeerGroupOf(const sockaddr_storage& address, socklen_t length);
 
 // Calls `call()` (an accept returning RawIo) until it is not interrupted by a
 // signal, then maps the outcome, as RetryInterrupted() does for reads and

@@ -70,10 +70,16 @@ ListenResult OpenListener(const SocketAddress& address) {
 }
 
 AcceptResult AcceptConnection(int listen_fd) {
-  return RetryAccept([listen_fd] {
-    const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  sockaddr_storage peer{};
+  socklen_t length = 0;
+  AcceptResult result = RetryAccept([&] {
+    length = sizeof(peer);
+    const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &length,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
     return RawIo{fd, errno};
   });
+  if (result.status == AcceptStatus::kAccepted) result.peer_group = PeerGroupOf(peer, length);
+  return result;
 }
 
 AcceptResult ListenerAcceptor::Accept() {

@@ -40,6 +40,7 @@ struct EchoServer::Client {
 
   EchoServer* server;
   uint64_t id = 0;  // For debug logs: the n-th connection accepted.
+  std::string peer_group;  // Its source, for the per-address limit.
   int fd;  // Owned by driver's socket; kept for the watcher.
   ConnectionDriver driver;
   ev::io watcher;
@@ -91,6 +92,7 @@ void EchoServer::Stop() {
     stats_.bytes_out += client->driver.connection().bytes_sent();
   }
   clients_.clear();
+  clients_per_peer_.clear();
   retired_.clear();
   stats_.open = 0;
   on_drained_ = nullptr;
@@ -138,9 +140,11 @@ void EchoServer::AcceptPending() {
         if (clients_.size() >= config_.max_connections) {
 #endif
           Refuse(std::move(result.fd), "connection limit reached");
+        } else if (OverPeerLimit(result.peer_group)) {
+          Refuse(std::move(result.fd), "too many connections from one address");
         } else {
           refusing_ = false;
-          Adopt(std::move(result.fd));
+          Adopt(std::move(result.fd), std::move(result.peer_group));
         }
         break;
       case AcceptStatus::kWouldBlock:
@@ -236,13 +240,21 @@ void EchoServer::WarnAboutAccepting(LogLevel level, const char* format, ...) {
   }
 }
 
-void EchoServer::Adopt(UniqueFd fd) {
+bool EchoServer::OverPeerLimit(const std::string& peer_group) const {
+  if (config_.max_connections_per_ip == 0 || peer_group.empty()) return false;
+  const auto it = clients_per_peer_.find(peer_group);
+  return it != clients_per_peer_.end() && it->second >= config_.max_connections_per_ip;
+}
+
+void EchoServer::Adopt(UniqueFd fd, std::string peer_group) {
+  if (!peer_group.empty()) ++clients_per_peer_[peer_group];
   ++stats_.accepted;
   ++stats_.open;
   auto client =
       std::make_unique<Client>(this, std::move(fd), config_.connection);
   Client* raw = client.get();
   raw->id = stats_.accepted;
+  raw->peer_group = std::move(peer_group);
   Log(LogLevel::kDebug, "connection %llu opened (%zu open)",
       static_cast<unsigned long long>(raw->id), clients_.size() + 1);
   raw->position = clients_.insert(clients_.end(), std::move(client));
@@ -318,6 +330,10 @@ void EchoServer::Retire(Client* client) {
       CloseReasonName(connection.close_reason()),
       static_cast<unsigned long long>(connection.bytes_received()),
       static_cast<unsigned long long>(connection.bytes_sent()));
+  if (!client->peer_group.empty()) {
+    const auto it = clients_per_peer_.find(client->peer_group);
+    if (--it->second == 0) clients_per_peer_.erase(it);
+  }
   retired_.push_back(std::move(*client->position));
   clients_.erase(client->position);
   --stats_.open;

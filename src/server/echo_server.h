@@ -25,6 +25,8 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "src/core/connection_driver.h"
@@ -42,6 +44,9 @@ struct EchoServerConfig {
   EchoConnection::Options connection;   // Output bound and idle timeout.
   size_t read_buffer_size = 64 * 1024;  // One buffer shared by all clients.
   size_t max_connections = 10000;       // Clients beyond are refused.
+  // Clients beyond this many from one source (AcceptResult::peer_group)
+  // are refused; 0: no limit.
+  size_t max_connections_per_ip = 0;
 };
 
 struct EchoServerStats {
@@ -95,7 +100,8 @@ class EchoServer {
   void StopAccepting();
   void PauseAccepting();
   void ResumeAccepting();
-  void Adopt(UniqueFd fd);
+  void Adopt(UniqueFd fd, std::string peer_group);
+  bool OverPeerLimit(const std::string& peer_group) const;
   void WarnAboutAccepting(LogLevel level, const char* format, ...)
       __attribute__((format(printf, 3, 4)));
   void OnClientReady(Client* client, int revents);
@@ -118,6 +124,7 @@ class EchoServer {
   ev::prepare reaper_;
   std::vector<uint8_t> read_buffer_;
   ClientList clients_;
+  std::unordered_map<std::string, size_t> clients_per_peer_;  // Non-zero only.
   std::vector<std::unique_ptr<Client>> retired_;
   EchoServerStats stats_;  // bytes_in/out count retired connections only.
   bool refusing_ = false;  // Logged once per spell of refusals.

@@ -31,6 +31,7 @@ echo::EchoServerConfig ConfigFrom(const echo::ServerOptions& options) {
   config.connection.idle_timeout = options.idle_timeout;
   config.connection.send_timeout = options.send_timeout;
   config.max_connections = options.max_connections;
+  config.max_connections_per_ip = options.max_connections_per_ip;
   return config;
 }
 

@@ -73,6 +73,18 @@ const FlagSpec<ServerOptions> kFlags[] = {
        o->max_connections = static_cast<size_t>(n);
        return "";
      }},
+    {"--max-connections-per-ip", "N",
+     "refuse clients beyond this many from one address\n"
+     "(IPv6: one /64); 0 no limit (default 1000)",
+     [](const std::string& v, ServerOptions* o) -> std::string {
+       uint64_t n = 0;
+       if (!ParseUnsigned(v, kMaxConnections, &n)) {
+         return "--max-connections-per-ip: " + QuoteForMessage(v) +
+                " is not a count (0 to 1000000)";
+       }
+       o->max_connections_per_ip = static_cast<size_t>(n);
+       return "";
+     }},
     {"--drain-timeout", "SECONDS",
      "on SIGTERM/SIGINT, time to flush queued output\n"
      "before closing (default 5)",

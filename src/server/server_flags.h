@@ -24,6 +24,7 @@ struct ServerOptions {
   Millis idle_timeout = 60 * 1000;    // 0: connections never time out.
   Millis send_timeout = 60 * 1000;    // 0: stalled output never times out.
   size_t max_connections = 10000;     // Clients beyond this are refused.
+  size_t max_connections_per_ip = 1000;  // From one address (IPv6: /64); 0: any.
   Millis drain_timeout = 5 * 1000;    // Flush time granted at SIGTERM/SIGINT.
   LogLevel log_level = LogLevel::kInfo;
 };

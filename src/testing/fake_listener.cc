@@ -32,7 +32,7 @@ FakeListener::FakeListener(Options options)
 
 FakeListener::~FakeListener() = default;
 
-UniqueFd FakeListener::Connect() {
+UniqueFd FakeListener::Connect(const std::string& peer_group) {
   if (closed_) return UniqueFd();
   Sweep();
   int pair[2];
@@ -44,6 +44,7 @@ UniqueFd FakeListener::Connect() {
   }
   Connection connection;
   connection.server_fd = pair[1];
+  connection.peer_group = peer_group;
   connections_.push_back(connection);
   duplicates_.emplace_back(pair[1]);  // Owned by the fake while pending.
   backlog_.push_back(connections_.size() - 1);
@@ -92,6 +93,9 @@ AcceptResult FakeListener::Accept() {
   records_.emplace_back();
   AcceptResult result = RetryAccept([this] { return NextRawAccept(); });
   records_.back().status = result.status;
+  if (result.status == AcceptStatus::kAccepted) {
+    result.peer_group = connections_[records_.back().connection].peer_group;
+  }
   UpdateReadiness();
   return result;
 }
@@ -121,6 +125,10 @@ RawIo FakeListener::NextRawAccept() {
   AcceptRecord& record = records_.back();
   record.connection = index;
   record.server_held = server_descriptors() - reserves_.size();
+  record.group_held = static_cast<size_t>(std::count_if(
+      connections_.begin(), connections_.end(), [&](const Connection& c) {
+        return c.state == State::kHandedOut && c.peer_group == connections_[index].peer_group;
+      }));
   connections_[index].state = State::kHandedOut;
   const int fd = duplicates_[index].release();
   duplicates_[index].reset(::fcntl(fd, F_DUPFD_CLOEXEC, 0));

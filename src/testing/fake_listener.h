@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <string>
 #include <vector>
 
 #include "src/posix/acceptor.h"
@@ -47,6 +48,7 @@ class FakeListener : public Acceptor {
   struct Connection {
     State state = State::kPending;
     int server_fd = -1;  // The end for the server (number kept after close).
+    std::string peer_group;  // What Accept() reports as its source.
     uint64_t unread_at_close = 0;  // Set when the server's end closed.
   };
 
@@ -54,7 +56,8 @@ class FakeListener : public Acceptor {
   struct AcceptRecord {
     AcceptStatus status = AcceptStatus::kWouldBlock;
     size_t connection = 0;    // With kAccepted: the index handed out.
-    size_t server_held = 0;   // With kAccepted: connections the server held.
+    size_t server_held = 0;   // With kAccepted: connections the server held,
+    size_t group_held = 0;    // and of those, from the same peer group.
   };
 
   explicit FakeListener(Options options);
@@ -63,10 +66,10 @@ class FakeListener : public Acceptor {
   FakeListener& operator=(const FakeListener&) = delete;
 
   // ---- Harness side ----
-  // A new client in the backlog; returns its end (non-blocking), or an
-  // invalid descriptor if the listener is closed. Its index is the next one
-  // of connections().
-  UniqueFd Connect();
+  // A new client in the backlog, from `peer_group`; returns its end
+  // (non-blocking), or an invalid descriptor if the listener is closed. Its
+  // index is the next one of connections().
+  UniqueFd Connect(const std::string& peer_group = "");
   // The next `count` accept attempts fail with `error` (EINTR included:
   // those are retried inside Accept()).
   void FailAccepts(int error, int count);

@@ -37,7 +37,7 @@ constexpr auto kStartTimeout = 10s;
 constexpr auto kIoTimeout = 10s;
 // A client that reads nothing: small receive buffer, so the echo stays in
 // the server; large send buffer, so it fills the server fast.
-constexpr ConnectOptions kFloodBuffers{16 * 1024, 1024 * 1024};
+const ConnectOptions kFloodBuffers{16 * 1024, 1024 * 1024};
 constexpr size_t kFloodSize = 16 * 1024 * 1024;
 
 // Seconds of CPU (user + system) the process has used, from /proc.
@@ -190,6 +190,53 @@ TEST_F(EchoServerLifecycleTest, ClientsBeyondTheLimitAreRefusedAndServiceResumes
   ASSERT_TRUE(Connect("127.0.0.1", port_, DeadlineIn(kIoTimeout), &next));
   ASSERT_TRUE(SendAll(next.get(), "again", DeadlineIn(kIoTimeout)));
   EXPECT_EQ(ReadUpTo(next.get(), 5, DeadlineIn(kIoTimeout)).bytes, "again");
+}
+
+// One address cannot take every slot: beyond --max-connections-per-ip its
+// clients are refused, while a client from another address (every 127/8
+// address is loopback) is served.
+TEST_F(EchoServerLifecycleTest, ClientsBeyondThePerAddressLimitAreRefusedOthersServed) {
+  ASSERT_NO_FATAL_FAILURE(Start({"--max-connections-per-ip", "2"}));
+  std::vector<UniqueFd> held(2);
+  for (UniqueFd& fd : held) {
+    ASSERT_TRUE(Connect("127.0.0.1", port_, DeadlineIn(kIoTimeout), &fd));
+    ASSERT_TRUE(SendAll(fd.get(), "ping", DeadlineIn(kIoTimeout)));
+    EXPECT_EQ(ReadUpTo(fd.get(), 4, DeadlineIn(kIoTimeout)).bytes, "ping");
+  }
+  UniqueFd third;
+  ASSERT_TRUE(Connect("127.0.0.1", port_, DeadlineIn(kIoTimeout), &third));
+  const ReadResult refused = ReadUpTo(third.get(), 1, DeadlineIn(kIoTimeout));
+  EXPECT_TRUE(refused.eof || refused.error != 0) << "third client was not refused";
+
+  UniqueFd other;
+  ConnectOptions from_elsewhere;
+  from_elsewhere.source = "127.0.0.2";
+  ASSERT_TRUE(Connect("127.0.0.1", port_, DeadlineIn(kIoTimeout), &other, from_elsewhere));
+  ASSERT_TRUE(SendAll(other.get(), "other", DeadlineIn(kIoTimeout)));
+  EXPECT_EQ(ReadUpTo(other.get(), 5, DeadlineIn(kIoTimeout)).bytes, "other");
+  const auto stats = Stats();
+  ASSERT_TRUE(stats);
+  EXPECT_NE(stats->find("open 3, total 3, refused 1,"), std::string::npos) << *stats;
+}
+
+// A slow-loris client: it never reads and keeps sending a byte now and then.
+// Its output stops moving once every buffer is full; the send timeout (1 s
+// here, the idle timeout 60 s) closes it. Generous bound: it must be closed
+// long before the idle timeout could have done it.
+TEST_F(EchoServerLifecycleTest, TricklingClientThatNeverReadsIsClosedBySendTimeout) {
+  ASSERT_NO_FATAL_FAILURE(Start({"--send-timeout", "1", "--idle-timeout", "60"}));
+  UniqueFd fd;
+  std::string sent;
+  ASSERT_NO_FATAL_FAILURE(Flood(&fd, &sent));
+  const Clock::time_point stalled = Clock::now();
+  std::string stats;
+  while (stats.find("open 0,") == std::string::npos && Clock::now() - stalled < 30s) {
+    (void)::send(fd.get(), "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT);  // The trickle.
+    std::this_thread::sleep_for(200ms);
+    stats = Stats().value_or("");
+  }
+  EXPECT_NE(stats.find("open 0, total 1, refused 0, timed out 1,"), std::string::npos)
+      << "still open 30 s after its output stalled: " << stats;
 }
 
 TEST_F(EchoServerLifecycleTest, IdleClientIsClosedAndCounted) {

@@ -67,6 +67,13 @@ int WaitFor(int fd, short events, Deadline deadline) {
   if (!set) return set;
   set = SetBuffer(socket.get(), SO_SNDBUF, options.send_buffer, "SO_SNDBUF");
   if (!set) return set;
+  if (!options.source.empty()) {
+    const auto source = SocketAddress::Parse(options.source, 0);
+    if (!source || ::bind(socket.get(), source->get(), source->length()) != 0) {
+      return ::testing::AssertionFailure()
+             << "bind(" << options.source << "): " << ErrnoText(errno);
+    }
+  }
 
   if (::connect(socket.get(), address.get(), address.length()) != 0) {
     // A non-blocking connect completes in the background (EINTR included).

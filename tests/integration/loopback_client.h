@@ -37,6 +37,9 @@ struct ConnectOptions {
   // own queue, not the kernel, absorb what a client does not read.
   int receive_buffer = 0;
   int send_buffer = 0;
+  // The local address to connect from ("127.0.0.2": every 127/8 address is
+  // loopback), so tests can be several hosts; empty lets the kernel choose.
+  std::string source;
 };
 
 // Connects a new non-blocking socket to `address`, waiting for the handshake

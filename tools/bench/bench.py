@@ -201,6 +201,7 @@ def main(argv):
     args = parser.parse_args(argv)
     servers = {
         "echo_server": Server([args.ours, "--port", "0", "--max-connections", "20000",
+                               "--max-connections-per-ip", "0",
                                "--log-level", "warn"]),
         "reference": Server([args.reference, "0"]),
     }
