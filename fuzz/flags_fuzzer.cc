@@ -68,6 +68,8 @@ void CheckOptions(const ServerOptions& got, const ServerOptions& want,
              got.port, want.port);
   FUZZ_CHECK(got.queue_limit == want.queue_limit, "%s: queue limit %zu, documented %zu",
              Shown(args).c_str(), got.queue_limit, want.queue_limit);
+  FUZZ_CHECK(got.socket_buffer == want.socket_buffer, "%s: socket buffer %zu, documented %zu",
+             Shown(args).c_str(), got.socket_buffer, want.socket_buffer);
   FUZZ_CHECK(got.idle_timeout == want.idle_timeout,
              "%s: idle timeout %lld ms, documented %lld", Shown(args).c_str(),
              static_cast<long long>(got.idle_timeout),

@@ -35,8 +35,9 @@ std::optional<uint64_t> NumberIn(const std::string& text, uint64_t low, uint64_t
 }
 
 // --queue-limit: NUMBER[kKmMgG], 1 byte to 1024m.
-std::optional<uint64_t> QueueBytes(std::string text) {
-  constexpr uint64_t kMaxBytes = uint64_t{1024} << 20;
+// NUMBER[unit] bytes, 1 to `max_mib` MiB.
+std::optional<uint64_t> Bytes(std::string text, uint64_t max_mib) {
+  const uint64_t kMaxBytes = max_mib << 20;
   uint64_t unit = 1;
   const std::string units = "kKmMgG";
   const size_t at = text.empty() ? std::string::npos : units.find(text.back());
@@ -97,9 +98,13 @@ bool ApplyValue(const std::string& name, const std::string& value, ServerOptions
     if (!port) return false;
     options->port = static_cast<uint16_t>(*port);
   } else if (name == "--queue-limit") {
-    const auto bytes = QueueBytes(value);
+    const auto bytes = Bytes(value, 1024);
     if (!bytes) return false;
     options->queue_limit = static_cast<size_t>(*bytes);
+  } else if (name == "--socket-buffer") {
+    const auto bytes = value == "0" ? std::optional<uint64_t>(0) : Bytes(value, 64);
+    if (!bytes) return false;
+    options->socket_buffer = static_cast<size_t>(*bytes);
   } else if (name == "--idle-timeout" || name == "--send-timeout" ||
              name == "--drain-timeout") {
     const auto ms = SecondsAsMillis(value, name == "--drain-timeout" ? 3600 : 604800);
@@ -124,7 +129,8 @@ bool ApplyValue(const std::string& name, const std::string& value, ServerOptions
 }
 
 bool IsFlag(const std::string& name) {
-  for (const char* flag : {"--bind", "--port", "--queue-limit", "--idle-timeout", "--send-timeout",
+  for (const char* flag : {"--bind", "--port", "--queue-limit", "--socket-buffer",
+                           "--idle-timeout", "--send-timeout",
                            "--max-connections", "--max-connections-per-ip",
                            "--drain-timeout", "--log-level"}) {
     if (name == flag) return true;
@@ -137,6 +143,7 @@ ServerOptions DocumentedDefaults() {
   options.bind = "127.0.0.1";
   options.port = 8192;
   options.queue_limit = 64 * 1024;
+  options.socket_buffer = 64 * 1024;
   options.idle_timeout = 60 * 1000;
   options.send_timeout = 60 * 1000;
   options.max_connections = 10000;

@@ -187,6 +187,10 @@ def flags_seeds():
             "four_decimals_1.2345": "1.2345", "dot_without_decimals_1": "1.",
             "no_whole_part_dot_5": ".5", "leading_zero_00.5": "00.5",
         },
+        "socket-buffer": {
+            "kernel_0": "0", "min_1": "1", "max_64m": "64m", "above_max_65m": "65m",
+            "max_65536k": "65536k", "above_max_67108865": "67108865",
+        },
         "send-timeout": {
             "min_0": "0", "smallest_step_0.001": "0.001", "max_604800": "604800",
             "above_max_604800.001": "604800.001",

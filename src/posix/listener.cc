@@ -34,24 +34,30 @@ std::string SetOption(int fd, int level, int option, const char* option_name, in
 
 // The options every listener gets before bind(). Returns "" or the reason
 // one of them failed.
-std::string SetListenerOptions(int fd, int family) {
+std::string SetListenerOptions(int fd, int family, const ListenOptions& options) {
   std::string failed = SetOption(fd, SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR", 1);
   if (failed.empty() && family == AF_INET6) {
     // Dual stack on "::" whatever the system default (bindv6only) says; a
     // listener that silently stayed IPv6-only would break that promise.
     failed = SetOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY", 0);
   }
+  if (failed.empty() && options.socket_buffer > 0) {
+    failed = SetOption(fd, SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF", options.socket_buffer);
+    if (failed.empty()) {
+      failed = SetOption(fd, SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF", options.socket_buffer);
+    }
+  }
   return failed;
 }
 
 }  // namespace
 
-ListenResult OpenListener(const SocketAddress& address) {
+ListenResult OpenListener(const SocketAddress& address, const ListenOptions& options) {
   UniqueFd fd(::socket(address.family(),
                        SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return Failure(address, errno);
 
-  const std::string failed = SetListenerOptions(fd.get(), address.family());
+  const std::string failed = SetListenerOptions(fd.get(), address.family(), options);
   if (!failed.empty()) return Failure(address, failed);
   if (::bind(fd.get(), address.get(), address.length()) != 0 ||
       ::listen(fd.get(), SOMAXCONN) != 0) {

@@ -22,13 +22,22 @@ struct ListenResult {
   std::string error;                   // One line, empty on success.
 };
 
+// Per-connection socket settings, set on the listener before listen() so
+// that every accepted connection inherits them (and the TCP window is sized
+// from the start) at no cost per connection.
+struct ListenOptions {
+  // SO_SNDBUF and SO_RCVBUF, bytes (the kernel doubles them for its
+  // bookkeeping and stops auto-tuning them); 0 keeps the kernel's defaults.
+  int socket_buffer = 0;
+};
+
 // Opens a non-blocking, close-on-exec TCP socket bound to `address` with
 // SO_REUSEADDR, listening with a SOMAXCONN backlog. An IPv6 wildcard accepts
 // IPv4 clients too (IPV6_V6ONLY off). On failure `error` names the address,
 // port and reason, e.g. "cannot listen on 127.0.0.1:80: Permission denied";
 // a socket option that cannot be set is a failure too, and its reason names
 // the option: "cannot listen on [::]:80: setsockopt IPV6_V6ONLY=0: ...".
-ListenResult OpenListener(const SocketAddress& address);
+ListenResult OpenListener(const SocketAddress& address, const ListenOptions& options = {});
 
 // Accepts one pending connection from `listen_fd`, repeating on EINTR.
 AcceptResult AcceptConnection(int listen_fd);

@@ -79,7 +79,9 @@ int Serve(const echo::ServerOptions& options) {
   const auto address = echo::SocketAddress::Parse(options.bind, options.port);
   // ParseServerFlags validated the address already.
   if (!address) return kExitUsage;
-  echo::ListenResult listen = echo::OpenListener(*address);
+  echo::ListenOptions listen_options;
+  listen_options.socket_buffer = static_cast<int>(options.socket_buffer);
+  echo::ListenResult listen = echo::OpenListener(*address, listen_options);
   if (!listen.error.empty()) {
     echo::Log(echo::LogLevel::kError, "%s", listen.error.c_str());
     return kExitRuntimeError;

@@ -8,6 +8,8 @@ namespace echo {
 namespace {
 
 constexpr size_t kMaxQueueLimit = size_t{1} << 30;
+// Linux caps SO_SNDBUF/SO_RCVBUF at net.core.wmem_max/rmem_max anyway.
+constexpr size_t kMaxSocketBuffer = size_t{64} << 20;
 constexpr Millis kMaxIdleTimeout = 7 * 24 * 3600 * 1000LL;
 constexpr Millis kMaxDrainTimeout = 3600 * 1000LL;
 constexpr size_t kMaxConnections = 1000000;
@@ -42,6 +44,18 @@ const FlagSpec<ServerOptions> kFlags[] = {
          return "--queue-limit: " + QuoteForMessage(v) + " is not a size (1 to 1024m, e.g. 65536, 64k)";
        }
        o->queue_limit = static_cast<size_t>(bytes);
+       return "";
+     }},
+    {"--socket-buffer", "BYTES",
+     "kernel send and receive buffer per connection;\n"
+     "k and m suffixes, 0 the kernel's own (default 64k)",
+     [](const std::string& v, ServerOptions* o) -> std::string {
+       uint64_t bytes = 0;
+       if (v != "0" && !ParseByteSize(v, kMaxSocketBuffer, &bytes)) {
+         return "--socket-buffer: " + QuoteForMessage(v) +
+                " is not a size (0, or 1 to 64m, e.g. 65536, 64k)";
+       }
+       o->socket_buffer = static_cast<size_t>(bytes);
        return "";
      }},
     {"--idle-timeout", "SECONDS",

@@ -21,6 +21,7 @@ struct ServerOptions {
   std::string bind = "127.0.0.1";     // Numeric IPv4 or IPv6 literal.
   uint16_t port = 8192;               // 0 asks the kernel for a free port.
   size_t queue_limit = 64 * 1024;     // Per-connection output bound, bytes.
+  size_t socket_buffer = 64 * 1024;   // SO_SNDBUF/SO_RCVBUF; 0: the kernel's.
   Millis idle_timeout = 60 * 1000;    // 0: connections never time out.
   Millis send_timeout = 60 * 1000;    // 0: stalled output never times out.
   size_t max_connections = 10000;     // Clients beyond this are refused.

@@ -23,6 +23,11 @@ SERVER = RUNFILES / "src/server/echo_server"
 LOAD = RUNFILES / "tools/load/echo_load"
 SCALE = max(1, int(os.environ.get("ECHO_LAB_ROBUSTNESS_SCALE", "1")))
 QUEUE_LIMIT = 64 * 1024
+SOCKET_BUFFER = 64 * 1024
+# Kernel memory a connection may hold (README, "Memory"): the kernel doubles
+# SO_SNDBUF and SO_RCVBUF for its bookkeeping, and may queue one packet past
+# a full buffer.
+SOCKET_MEMORY_PER_CONNECTION = 4 * SOCKET_BUFFER + 16 * 1024
 # Per slow reader: well over what loopback's socket buffers absorb.
 SLOW_READER_BYTES = 32 * 1000 * 1000
 
@@ -38,6 +43,15 @@ def rss_kib(pid):
     return 0
 
 
+def socket_memory(port):
+    """Bytes the kernel holds for the server's TCP sockets (local port
+    `port`): received but unread (skmem r) plus queued to send (skmem w)."""
+    out = subprocess.run(["ss", "-Htmn", "state", "all", "( sport = :%d )" % port],
+                         stdout=subprocess.PIPE, text=True, check=True).stdout
+    return sum(int(r) + int(w) for r, w in
+               re.findall(r"skmem:\(r(\d+),rb\d+,t\d+,tb\d+,f\d+,w(\d+)", out))
+
+
 def wait_until(predicate, seconds):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -51,7 +65,8 @@ class RobustnessTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = subprocess.Popen(
-            [str(SERVER), "--port", "0", "--queue-limit", str(QUEUE_LIMIT)],
+            [str(SERVER), "--port", "0", "--queue-limit", str(QUEUE_LIMIT),
+             "--socket-buffer", str(SOCKET_BUFFER)],
             stderr=subprocess.PIPE, text=True)
         line = cls.server.stderr.readline()
         found = re.search(r"listening on 127\.0\.0\.1:(\d+)$", line.strip())
@@ -127,11 +142,13 @@ class RobustnessTest(unittest.TestCase):
         connections = 16 * SCALE
         before = rss_kib(self.server.pid)
         peak = [before]
+        peak_sockets = [0]
         stop = threading.Event()
 
         def sample():
             while not stop.is_set():
                 peak[0] = max(peak[0], rss_kib(self.server.pid))
+                peak_sockets[0] = max(peak_sockets[0], socket_memory(self.port))
                 time.sleep(0.02)
 
         sampler = threading.Thread(target=sample)
@@ -164,6 +181,12 @@ class RobustnessTest(unittest.TestCase):
             "connection: median %d B of %d): no backpressure?" % (
                 report["stalled"], connections,
                 report["accepted_per_connection"]["median"], SLOW_READER_BYTES))
+        # Kernel memory is bounded by --socket-buffer: without it the kernel
+        # auto-tunes each buffer to several MB.
+        self.assertLessEqual(
+            peak_sockets[0], (connections + 1) * SOCKET_MEMORY_PER_CONNECTION,
+            "the kernel held %d bytes for %d connections' sockets" % (
+                peak_sockets[0], connections))
         bound_kib = (connections * QUEUE_LIMIT + 16 * 1024 * 1024) // 1024
         # Under AddressSanitizer memory is not the server's own: the allocator
         # quarantines freed blocks (up to 256 MiB) and keeps shadow memory.
