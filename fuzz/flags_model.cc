@@ -99,7 +99,7 @@ bool ApplyValue(const std::string& name, const std::string& value, ServerOptions
     options->port = static_cast<uint16_t>(*port);
   } else if (name == "--queue-limit") {
     const auto bytes = Bytes(value, 1024);
-    if (!bytes) return false;
+    if (!bytes || *bytes < 16 * 1024) return false;
     options->queue_limit = static_cast<size_t>(*bytes);
   } else if (name == "--socket-buffer") {
     const auto bytes = value == "0" ? std::optional<uint64_t>(0) : Bytes(value, 64);

@@ -18,7 +18,7 @@
 //   --bind            a numeric IPv4 or IPv6 literal (inet_pton).
 //   --port            NUMBER, 0 to 65535.
 //   --queue-limit     NUMBER with an optional binary unit k/K (2^10), m/M
-//                     (2^20) or g/G (2^30); 1 byte to 1024m.
+//                     (2^20) or g/G (2^30); 16k to 1024m.
 //   --socket-buffer   "0", or like --queue-limit from 1 byte to 64m.
 //   --idle-timeout    NUMBER of seconds with an optional "." and 1 to 3
 //                     decimals, 0 to 604800 s, kept as milliseconds.

@@ -173,7 +173,8 @@ def flags_seeds():
         "port": {"min_0": "0", "max_65535": "65535", "above_max_65536": "65536",
                  "below_min_minus_1": "-1", "leading_zero_08": "08"},
         "queue-limit": {
-            "below_min_0": "0", "min_1": "1", "zero_units_0k": "0k",
+            "below_min_0": "0", "below_min_16383": "16383", "min_16384": "16384",
+            "min_16k": "16k", "below_min_15k": "15k", "zero_units_0k": "0k",
             "max_1073741824": "1073741824", "above_max_1073741825": "1073741825",
             "max_1048576k": "1048576k", "above_max_1048577k": "1048577k",
             "max_1024m": "1024m", "above_max_1025m": "1025m", "max_1g": "1g",

@@ -35,16 +35,16 @@ TEST(ServerFlagsTest, RobustnessDefaults) {
 
 TEST(ServerFlagsTest, ParsesSizesSecondsCountsAndLevels) {
   const FlagParseResult r =
-      Parse({"--queue-limit=4k", "--idle-timeout", "0.25", "--max-connections=3",
+      Parse({"--queue-limit=16k", "--idle-timeout", "0.25", "--max-connections=3",
              "--drain-timeout=0", "--log-level", "debug"});
   ASSERT_EQ(r.action, Action::kRun) << r.error;
-  EXPECT_EQ(r.options.queue_limit, 4096u);
+  EXPECT_EQ(r.options.queue_limit, 16384u);
   EXPECT_EQ(r.options.idle_timeout, 250);
   EXPECT_EQ(r.options.max_connections, 3u);
   EXPECT_EQ(r.options.drain_timeout, 0);
   EXPECT_EQ(r.options.log_level, LogLevel::kDebug);
   EXPECT_EQ(Parse({"--queue-limit", "2M"}).options.queue_limit, 2u << 20);
-  EXPECT_EQ(Parse({"--queue-limit", "100"}).options.queue_limit, 100u);
+  EXPECT_EQ(Parse({"--queue-limit", "16384"}).options.queue_limit, 16384u);
   EXPECT_EQ(Parse({"--idle-timeout", "0"}).options.idle_timeout, 0);
   EXPECT_EQ(Parse({"--idle-timeout", "1.5"}).options.idle_timeout, 1500);
 }
@@ -102,12 +102,14 @@ INSTANTIATE_TEST_SUITE_P(
                  "--port: '\\x1b[31m\\xff' is not a port number (0-65535)"},
         BadInput{{"--" + std::string(100, 'x')},
                  "unknown flag '--" + std::string(62, 'x') + "...'"},
+        BadInput{{"--queue-limit", "16383"},
+                 "--queue-limit: '16383' is not a size (16k to 1024m, e.g. 65536, 64k)"},
         BadInput{{"--queue-limit", "0"},
-                 "--queue-limit: '0' is not a size (1 to 1024m, e.g. 65536, 64k)"},
+                 "--queue-limit: '0' is not a size (16k to 1024m, e.g. 65536, 64k)"},
         BadInput{{"--queue-limit", "2g"},
-                 "--queue-limit: '2g' is not a size (1 to 1024m, e.g. 65536, 64k)"},
+                 "--queue-limit: '2g' is not a size (16k to 1024m, e.g. 65536, 64k)"},
         BadInput{{"--queue-limit", "1025m"},
-                 "--queue-limit: '1025m' is not a size (1 to 1024m, e.g. 65536, 64k)"},
+                 "--queue-limit: '1025m' is not a size (16k to 1024m, e.g. 65536, 64k)"},
         BadInput{{"--idle-timeout", "-1"},
                  "--idle-timeout: '-1' is not a number of seconds (0 to 604800, at most 3 decimals)"},
         BadInput{{"--idle-timeout", "1.2345"},

@@ -8,6 +8,11 @@ namespace echo {
 namespace {
 
 constexpr size_t kMaxQueueLimit = size_t{1} << 30;
+// Below this, bulk echo collapses (4 KiB messages through a 1 KiB queue ran
+// at 6 MB/s against 660 at 64 KiB) and clients that never read keep the
+// loop busy (20 of them cost 65 % of a core at a 1-byte queue, none at
+// 16 KiB): measured with echo_load bulk and slow-readers, see README.
+constexpr size_t kMinQueueLimit = 16 * 1024;
 // Linux caps SO_SNDBUF/SO_RCVBUF at net.core.wmem_max/rmem_max anyway.
 constexpr size_t kMaxSocketBuffer = size_t{64} << 20;
 constexpr Millis kMaxIdleTimeout = 7 * 24 * 3600 * 1000LL;
@@ -37,11 +42,12 @@ const FlagSpec<ServerOptions> kFlags[] = {
      }},
     {"--queue-limit", "BYTES",
      "output queued per connection before it stops reading;\n"
-     "k and m suffixes (default 64k)",
+     "16k to 1024m, k and m suffixes (default 64k)",
      [](const std::string& v, ServerOptions* o) -> std::string {
        uint64_t bytes = 0;
-       if (!ParseByteSize(v, kMaxQueueLimit, &bytes)) {
-         return "--queue-limit: " + QuoteForMessage(v) + " is not a size (1 to 1024m, e.g. 65536, 64k)";
+       if (!ParseByteSize(v, kMaxQueueLimit, &bytes) || bytes < kMinQueueLimit) {
+         return "--queue-limit: " + QuoteForMessage(v) +
+                " is not a size (16k to 1024m, e.g. 65536, 64k)";
        }
        o->queue_limit = static_cast<size_t>(bytes);
        return "";
