@@ -40,7 +40,8 @@ import hunt_report  # noqa: E402
 import libfuzzer_log  # noqa: E402
 
 CLEAN = hunt_report.CLEAN
-DETECTORS = ("connection", "server", "flags")
+DETECTORS = ("connection", "server", "flags", "faults")
+FUZZ_DETECTORS = ("connection", "server", "flags")
 # The first line of any failure report: an oracle, a sanitizer, libFuzzer's
 # own (timeout, out-of-memory, deadly signal).
 _REPORT_START = re.compile(
@@ -159,6 +160,31 @@ def describe(outcome):
     return "found after %.2f s: %s" % (outcome["secs"], outcome["label"])
 
 
+class FaultRun:
+    """tools/faults as a hunt detector: the variant's own echo_server under
+    injected system-call failures while echo_load drives verified traffic.
+    It finds what the fuzzers' fakes cannot show (a real listener, real
+    descriptors); its "ORACLE FAILED" line is its report."""
+
+    name = "faults"
+
+    def __init__(self, bin_dir, source_dir, load):
+        self.server = bin_dir / "echo_server"
+        self.script = source_dir / "tools" / "faults" / "faults.py"
+        self.load = load
+
+    def command(self, seed, seconds, start_empty, work):
+        del start_empty  # It has no corpus.
+        return [sys.executable, str(self.script), "--server", str(self.server),
+                "--load", str(self.load), "--time", str(seconds), "--seed", str(seed),
+                "--report-dir", str(work), "--name", "hunt"]
+
+
+def make_detectors(args, bin_dir):
+    return [FaultRun(bin_dir, args.source_dir, args.load) if d == FaultRun.name
+            else campaign.Target(d, bin_dir, args.source_dir) for d in args.detector]
+
+
 def describe_stopped(outcome):
     return "stopped: another detector fired first" if outcome.get("stopped") else describe(outcome)
 
@@ -194,7 +220,7 @@ def hunt(args, variants):
     results = {}
     done = 0
     for name, bin_dir in variants:
-        detectors = [campaign.Target(d, bin_dir, args.source_dir) for d in args.detector]
+        detectors = make_detectors(args, bin_dir)
         results[name] = {d: [] for d in args.detector}
         for trial in range(1, args.trials + 1):
             done += 1
@@ -223,6 +249,8 @@ def parse_args(argv):
                         help="NAME=BIN_DIR: 'clean' or a class of bug_injection.h, and the "
                              "bazel-bin folder of its --config=fuzz build")
     parser.add_argument("--source-dir", type=pathlib.Path, required=True)
+    parser.add_argument("--load", type=pathlib.Path,
+                        help="echo_load binary, for the faults detector")
     parser.add_argument("--detector", action="append", choices=DETECTORS,
                         help="fuzz targets to hunt with (default: all)")
     parser.add_argument("--trials", type=int, default=3)
@@ -237,6 +265,8 @@ def parse_args(argv):
     if args.trials < 1 or args.time < 1:
         parser.error("--trials and --time must be positive")
     args.detector = args.detector or list(DETECTORS)
+    if FaultRun.name in args.detector and args.load is None:
+        parser.error("the faults detector needs --load")
     return args
 
 
