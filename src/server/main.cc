@@ -17,6 +17,7 @@
 #include "src/server/lifecycle.h"
 #include "src/server/log.h"
 #include "src/server/server_flags.h"
+#include "src/server/signal_mask.h"
 
 namespace {
 
@@ -34,7 +35,9 @@ echo::EchoServerConfig ConfigFrom(const echo::ServerOptions& options) {
 }
 
 // Wires the process's signals to the Lifecycle: SIGTERM and SIGINT stop
-// (drain, then at once), SIGUSR1 logs the counters.
+// (drain, then at once), SIGUSR1 logs the counters. The signals are blocked
+// outside its lifetime (signal_mask.h): it unblocks them once its watchers
+// are started, and blocks them again before its members stop the watchers.
 class SignalWatchers {
  public:
   SignalWatchers(ev::loop_ref loop, echo::Lifecycle* lifecycle)
@@ -45,7 +48,9 @@ class SignalWatchers {
     on_interrupt_.start(SIGINT);
     on_terminate_.start(SIGTERM);
     on_usr1_.start(SIGUSR1);
+    echo::UnblockLifecycleSignals();
   }
+  ~SignalWatchers() { echo::BlockLifecycleSignals(); }
 
  private:
   void OnStop(ev::sig& watcher, int /*revents*/) { lifecycle_->OnStopSignal(watcher.signum); }
@@ -101,6 +106,9 @@ int Serve(const echo::ServerOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First of all: from here on a stop or stats signal waits for the
+  // watchers instead of killing the process (signal_mask.h).
+  echo::BlockLifecycleSignals();
   // Sends use MSG_NOSIGNAL already; ignoring SIGPIPE as well means no future
   // write path can ever be killed by a vanished peer.
 #if !ECHO_BUG_SIGPIPE  // INJECTED BUG SIGPIPE: keeps SIGPIPE's default action.

@@ -108,7 +108,8 @@ std::string ServerHelpText() {
          "\n"
          "SIGTERM or SIGINT stops accepting, lets connections flush what is queued\n"
          "for up to --drain-timeout, then exits 0; a second signal exits at once.\n"
-         "SIGUSR1 logs the counters (also logged at exit).\n";
+         "SIGUSR1 logs the counters (also logged at exit). A signal received\n"
+         "during start-up is acted on once serving starts.\n";
 }
 
 const char* ServerVersionText() { return "echo_server 0.2.0"; }
