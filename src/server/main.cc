@@ -13,6 +13,7 @@
 #include "src/posix/listener.h"
 #include "src/posix/socket_address.h"
 #include "src/server/echo_server.h"
+#include "src/server/event_loop_start.h"
 #include "src/server/libev_clock.h"
 #include "src/server/lifecycle.h"
 #include "src/server/log.h"
@@ -64,11 +65,15 @@ class SignalWatchers {
 
 // Raises the soft descriptor limit to the hard one: the default soft limit
 // (often 1024) is far below --max-connections, and each client needs one.
+// Warns if the limit, raised or not, stays below what that takes.
 void RaiseDescriptorLimit(size_t wanted) {
   rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
-  limit.rlim_cur = limit.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &limit);
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
   if (limit.rlim_cur < wanted + 16) {
     echo::Log(echo::LogLevel::kWarn,
               "descriptor limit %llu is below --max-connections %zu; extra clients "
@@ -88,7 +93,8 @@ int Serve(const echo::ServerOptions& options) {
     return kExitRuntimeError;
   }
 
-  ev::default_loop loop;
+  if (!echo::CreateDefaultLoop()) return kExitRuntimeError;
+  ev::default_loop loop;  // The loop just created.
   echo::LibevClock clock(loop);
   echo::ListenerAcceptor acceptor(std::move(listen.fd));
   echo::EchoServer server(loop, &acceptor, &clock, ConfigFrom(options));
