@@ -10,12 +10,13 @@ namespace echo {
 void LogStats(const char* when, const EchoServerStats& s) {
   Log(LogLevel::kInfo,
       "%s: open %zu, total %llu, refused %llu, timed out %llu, "
-      "bytes in %llu, bytes out %llu",
+      "bytes in %llu, bytes out %llu, loop errors %llu",
       when, s.open, static_cast<unsigned long long>(s.accepted),
       static_cast<unsigned long long>(s.refused),
       static_cast<unsigned long long>(s.timed_out),
       static_cast<unsigned long long>(s.bytes_in),
-      static_cast<unsigned long long>(s.bytes_out));
+      static_cast<unsigned long long>(s.bytes_out),
+      static_cast<unsigned long long>(s.loop_errors));
 }
 
 Lifecycle::Lifecycle(EchoServer* server, Clock* clock, Millis drain_timeout,

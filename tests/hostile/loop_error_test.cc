@@ -131,6 +131,7 @@ TEST_F(LoopErrorTest, ClientTheLoopCannotWatchIsClosedAndCounted) {
   EXPECT_TRUE(server_->WaitForStats(
       [](const EchoServerStats& s) { return s.accepted == 1 && s.open == 0; },
       DeadlineIn(kIoTimeout), &stats));
+  EXPECT_EQ(stats.loop_errors, 1u);
   ExpectServed();
 }
 
