@@ -120,6 +120,7 @@ EchoServerStats EchoServer::stats() const {
   for (const auto& client : clients_) {
     stats.bytes_in += client->driver.connection().bytes_received();
     stats.bytes_out += client->driver.connection().bytes_sent();
+    stats.lingering += client->driver.lingering() ? 1 : 0;
   }
   return stats;
 }

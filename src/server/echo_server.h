@@ -46,6 +46,9 @@ struct EchoServerConfig {
 
 struct EchoServerStats {
   size_t open = 0;         // Connections being served now.
+  // Of those, drained ones that sent everything and their FIN, waiting for
+  // the client to close (see ConnectionDriver, lingering).
+  size_t lingering = 0;
   uint64_t accepted = 0;   // Connections served in total.
   uint64_t refused = 0;    // Closed at once: connection limit or no descriptor.
   uint64_t timed_out = 0;  // Closed by the idle timeout.

@@ -48,10 +48,14 @@ void Lifecycle::OnStopSignal(int signum) {
 
 void Lifecycle::OnStatsSignal() { LogStats("stats", server_->stats()); }
 
+// A draining connection is either still writing what it has queued, or has
+// written it all and lingers for the client's close (see ConnectionDriver).
 void Lifecycle::OnDrainTimeout() {
+  const EchoServerStats stats = server_->stats();
   Log(LogLevel::kWarn,
-      "drain timeout: closing %zu connections with output still queued",
-      server_->stats().open);
+      "drain timeout: closing %zu connections: %zu with output still queued, "
+      "%zu lingering (all sent, waiting for the client to close)",
+      stats.open, stats.open - stats.lingering, stats.lingering);
   Finish();
 }
 

