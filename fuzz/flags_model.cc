@@ -159,6 +159,9 @@ ExpectedFlags ModelServerFlags(const std::vector<std::string>& args) {
     if (arg == "--version") return Outcome(Action::kVersion);
     const size_t equals = arg.find('=');
     const std::string name = arg.substr(0, equals);
+    if (name == "--help" || name == "-h" || name == "--version") {
+      return UsageError(name + " takes no value");
+    }
     if (!IsFlag(name)) {
       const bool dashed = !arg.empty() && arg.front() == '-';
       return UsageError(dashed ? "unknown flag " : "unexpected argument ");

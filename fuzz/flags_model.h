@@ -9,10 +9,11 @@
 //
 //   argv        --help and -h ask for help, --version for the version; the
 //               first of these, or the first error, decides; nothing after
-//               it is looked at. Any other argument is a flag, written
-//               --flag=VALUE or --flag VALUE (the next argument, whatever it
-//               looks like); a repeated flag keeps its last value, but every
-//               value given is checked.
+//               it is looked at. They take no value: "--help=..." is the
+//               error "--help takes no value". Any other argument is a
+//               flag, written --flag=VALUE or --flag VALUE (the next
+//               argument, whatever it looks like); a repeated flag keeps
+//               its last value, but every value given is checked.
 //   NUMBER      "0", or decimal digits not starting with 0 (no sign, no
 //               space, nothing after).
 //   --bind            a numeric IPv4 or IPv6 literal (inet_pton).

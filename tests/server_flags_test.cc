@@ -86,6 +86,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadInput{{"--nope"}, "unknown flag '--nope'"},
         BadInput{{"--nope=3"}, "unknown flag '--nope'"},
+        BadInput{{"--help=1"}, "--help takes no value"},
+        BadInput{{"-h="}, "-h takes no value"},
+        BadInput{{"--version=yes"}, "--version takes no value"},
         BadInput{{"foo"}, "unexpected argument 'foo'"},
         BadInput{{"--port"}, "--port needs a value"},
         BadInput{{"--port="}, "--port: '' is not a port number (0-65535)"},

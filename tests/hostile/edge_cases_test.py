@@ -78,6 +78,10 @@ class EdgeCasesTest(unittest.TestCase):
                           "output still queued, 1 lingering (all sent, waiting for the client "
                           "to close)\n", server.log())
 
+    def test_help_or_version_with_a_value_is_a_usage_error_saying_so(self):
+        for flag in ("--help", "--version"):
+            self.assert_usage_error([flag + "=1"], flag + " takes no value")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
