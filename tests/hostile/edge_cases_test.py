@@ -82,6 +82,43 @@ class EdgeCasesTest(unittest.TestCase):
         for flag in ("--help", "--version"):
             self.assert_usage_error([flag + "=1"], flag + " takes no value")
 
+    def test_multicast_and_broadcast_binds_are_refused(self):
+        # Linux lets TCP bind to them; no client could ever connect.
+        for address in ("224.0.0.1", "ff02::1", "::ffff:239.1.2.3"):
+            self.assert_usage_error(["--bind", address], "--bind: '%s' is a multicast address,"
+                                    " which no TCP client can reach" % address)
+        for address in ("255.255.255.255", "::ffff:255.255.255.255"):
+            self.assert_usage_error(["--bind", address], "--bind: '%s' is a broadcast address,"
+                                    " which no TCP client can reach" % address)
+
+    def test_link_local_bind_needs_an_interface_that_exists(self):
+        self.assert_usage_error(["--bind", "fe80::1"], "--bind: 'fe80::1' is link-local: add "
+                                "its interface, as in fe80::1%eth0")
+        self.assert_usage_error(["--bind", "fe80::1%nosuch0"], "--bind: 'fe80::1%nosuch0': "
+                                "this host has no network interface 'nosuch0'")
+
+    def test_link_local_zone_reaches_the_kernel(self):
+        # lo rarely holds fe80::1: the kernel then refuses the address on
+        # that interface, which it can only do if the zone reached it.
+        code, log = run_to_exit(["--bind", "fe80::1%lo"])
+        line = log.splitlines()[0] if log else ""
+        self.assertTrue(line == "echo_server: error: cannot listen on [fe80::1%lo]:0: Cannot "
+                        "assign requested address" or
+                        line.startswith("echo_server: listening on [fe80::1%lo]:"),
+                        "%s\n%s" % (describe_exit(code), log))
+
+    def test_serves_on_a_link_local_address_with_its_zone(self):
+        found = link_local_address()
+        if found is None:
+            self.skipTest("no link-local IPv6 address on this host")
+        address, interface = found
+        with Server(["--bind", "%s%%%s" % (address, interface)]) as server:
+            line = server.await_line("echo_server: ")
+            server.signal(signal.SIGTERM)
+            self.assertEqual(server.wait_exit(), 0, server.log())
+        self.assertTrue(line and line.startswith("echo_server: listening on [%s%%%s]:"
+                                                 % (address, interface)), server.log())
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
