@@ -129,15 +129,10 @@ def run_state(pid):
         return ""
 
 
-def open_sockets(pid):
-    """How many socket descriptors the process holds."""
-    count = 0
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            count += os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("socket:")
-        except OSError:
-            pass
-    return count
+def watches(pid, signum):
+    """True once the process has a handler for `signum`: for the server's
+    lifecycle signals, once its libev watchers have started."""
+    return bool(signal_set(pid, "SigCgt") & (1 << (signum - 1)))
 
 
 def wait_until(predicate, seconds, interval=0.01):
