@@ -89,7 +89,8 @@ class SignalsTest(unittest.TestCase):
         # The server is stopped (SIGSTOP) in start-up, before its signal
         # watchers exist; a stats and a stop signal sent meanwhile arrive in
         # start-up once it continues. Start-up is short, so not every spawn
-        # is stopped in time; those that are not are only stopped again.
+        # is stopped in time: one stopped later only gets SIGTERM, and the
+        # next spawn tries again.
         held = 0
         for _ in range(HOLD_ATTEMPTS):
             with self.start_and_await_main() as server:
