@@ -1,9 +1,12 @@
 #include "fuzz/flags_model.h"
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 
 namespace echo {
@@ -73,10 +76,51 @@ std::optional<Millis> SecondsAsMillis(const std::string& text, int64_t max_secon
   return ms;
 }
 
-bool NumericAddress(const std::string& text) {
-  in6_addr buffer;  // Large enough for either family.
-  return inet_pton(AF_INET, text.c_str(), &buffer) == 1 ||
-         inet_pton(AF_INET6, text.c_str(), &buffer) == 1;
+// ZONE: an interface's name, or else its index (a NUMBER, 1 or more).
+bool KnownZone(const std::string& zone) {
+  if (!zone.empty() && if_nametoindex(zone.c_str()) != 0) return true;
+  const std::optional<uint64_t> index = NumberIn(zone, 1, UINT32_MAX);
+  char name[IF_NAMESIZE];
+  return index && if_indextoname(static_cast<unsigned>(*index), name) != nullptr;
+}
+
+// The four bytes are 255.255.255.255 or an interface's broadcast address.
+bool BroadcastV4(const uint8_t* bytes) {
+  if (bytes[0] == 255 && bytes[1] == 255 && bytes[2] == 255 && bytes[3] == 255) return true;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return false;
+  bool match = false;
+  for (ifaddrs* entry = list; entry != nullptr; entry = entry->ifa_next) {
+    const sockaddr* address = entry->ifa_broadaddr;
+    if (!(entry->ifa_flags & IFF_BROADCAST) || address == nullptr ||
+        address->sa_family != AF_INET) {
+      continue;
+    }
+    match = match || std::memcmp(&reinterpret_cast<const sockaddr_in*>(address)->sin_addr,
+                                 bytes, 4) == 0;
+  }
+  freeifaddrs(list);
+  return match;
+}
+
+// An IPv4 address TCP clients can reach: not 224.0.0.0/4, not broadcast.
+bool UnicastV4(const uint8_t* bytes) {
+  return (bytes[0] & 0xf0) != 0xe0 && !BroadcastV4(bytes);
+}
+
+// --bind, as documented: see the grammar in flags_model.h.
+bool BindableAddress(const std::string& text) {
+  uint8_t bytes[16];
+  if (inet_pton(AF_INET, text.c_str(), bytes) == 1) return UnicastV4(bytes);
+  const size_t percent = text.find('%');
+  if (inet_pton(AF_INET6, text.substr(0, percent).c_str(), bytes) != 1) return false;
+  const bool zoned = percent != std::string::npos;
+  if (zoned && !KnownZone(text.substr(percent + 1))) return false;
+  const uint8_t mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(bytes, mapped_prefix, 12) == 0) return !zoned && UnicastV4(bytes + 12);
+  if (bytes[0] == 0xff) return false;  // Multicast.
+  const bool link_local = bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80;
+  return zoned == link_local;
 }
 
 std::optional<LogLevel> Level(const std::string& text) {
@@ -91,7 +135,7 @@ std::optional<LogLevel> Level(const std::string& text) {
 // it is not. `name` must be one of the seven flags.
 bool ApplyValue(const std::string& name, const std::string& value, ServerOptions* options) {
   if (name == "--bind") {
-    if (!NumericAddress(value)) return false;
+    if (!BindableAddress(value)) return false;
     options->bind = value;
   } else if (name == "--port") {
     const auto port = NumberIn(value, 0, 65535);
@@ -176,6 +220,9 @@ ExpectedFlags ModelServerFlags(const std::vector<std::string>& args) {
     if (arg == "--version") return Outcome(Action::kVersion);
     const size_t equals = arg.find('=');
     const std::string name = arg.substr(0, equals);
+    if (name == "--help" || name == "-h" || name == "--version") {
+      return UsageError(name + " takes no value");
+    }
     if (!IsFlag(name)) {
       const bool dashed = !arg.empty() && arg.front() == '-';
       return UsageError(dashed ? "unknown flag " : "unexpected argument ");

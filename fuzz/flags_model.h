@@ -9,13 +9,21 @@
 //
 //   argv        --help and -h ask for help, --version for the version; the
 //               first of these, or the first error, decides; nothing after
-//               it is looked at. Any other argument is a flag, written
-//               --flag=VALUE or --flag VALUE (the next argument, whatever it
-//               looks like); a repeated flag keeps its last value, but every
-//               value given is checked.
+//               it is looked at. They take no value: "--help=..." is the
+//               error "--help takes no value". Any other argument is a
+//               flag, written --flag=VALUE or --flag VALUE (the next
+//               argument, whatever it looks like); a repeated flag keeps
+//               its last value, but every value given is checked.
 //   NUMBER      "0", or decimal digits not starting with 0 (no sign, no
 //               space, nothing after).
-//   --bind            a numeric IPv4 or IPv6 literal (inet_pton).
+//   --bind            a numeric IPv4 or IPv6 literal (inet_pton); an IPv6
+//                     one may end in %ZONE, ZONE being the name of an
+//                     interface of this host, or else its index (a NUMBER).
+//                     Refused: multicast (224.0.0.0/4, ff00::/8), broadcast
+//                     (255.255.255.255 and every interface's broadcast
+//                     address), both also IPv4-mapped (::ffff:a.b.c.d); a
+//                     link-local address (fe80::/10) without a zone, and a
+//                     zone on any other address.
 //   --port            NUMBER, 0 to 65535.
 //   --queue-limit     NUMBER with an optional binary unit k/K (2^10), m/M
 //                     (2^20) or g/G (2^30); 16k to 1024m.

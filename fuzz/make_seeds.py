@@ -165,6 +165,16 @@ def flags_seeds():
                            "--drain-timeout", "2.25", "--log-level=warn"),
         "bind_v4_mapped": argv("--bind", "::ffff:127.0.0.1"),
         "bind_short_ipv4": argv("--bind", "127.1"),
+        # Addresses no TCP client can reach, and zones.
+        "bind_multicast": argv("--bind", "224.0.0.1"),
+        "bind_multicast_ipv6": argv("--bind", "ff02::1"),
+        "bind_broadcast": argv("--bind", "255.255.255.255"),
+        "bind_broadcast_v4_mapped": argv("--bind", "::ffff:255.255.255.255"),
+        "bind_link_local_without_zone": argv("--bind", "fe80::1"),
+        "bind_link_local_on_lo": argv("--bind", "fe80::1%lo"),
+        "bind_link_local_zone_index": argv("--bind", "fe80::1%1"),
+        "bind_unknown_zone": argv("--bind", "fe80::1%nosuch0"),
+        "bind_zone_on_loopback": argv("--bind", "::1%lo"),
         "log_level_upper_case": argv("--log-level", "INFO"),
     }
     # Every documented range edge: the limits, one past them, and the unit

@@ -86,6 +86,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadInput{{"--nope"}, "unknown flag '--nope'"},
         BadInput{{"--nope=3"}, "unknown flag '--nope'"},
+        BadInput{{"--help=1"}, "--help takes no value"},
+        BadInput{{"-h="}, "-h takes no value"},
+        BadInput{{"--version=yes"}, "--version takes no value"},
         BadInput{{"foo"}, "unexpected argument 'foo'"},
         BadInput{{"--port"}, "--port needs a value"},
         BadInput{{"--port="}, "--port: '' is not a port number (0-65535)"},
@@ -124,7 +127,37 @@ INSTANTIATE_TEST_SUITE_P(
                  "--log-level: 'loud' is not one of error, warn, info, debug"},
         BadInput{{"--bind=[::1]"},
                  "--bind: '[::1]' is not a numeric IPv4 or IPv6 address "
+                 "(e.g. 127.0.0.1, ::1)"},
+        BadInput{{"--bind", "224.0.0.1"},
+                 "--bind: '224.0.0.1' is a multicast address, which no TCP client can reach"},
+        BadInput{{"--bind", "::ffff:239.1.2.3"},
+                 "--bind: '::ffff:239.1.2.3' is a multicast address, which no TCP client "
+                 "can reach"},
+        BadInput{{"--bind", "ff02::1"},
+                 "--bind: 'ff02::1' is a multicast address, which no TCP client can reach"},
+        BadInput{{"--bind", "255.255.255.255"},
+                 "--bind: '255.255.255.255' is a broadcast address, which no TCP client "
+                 "can reach"},
+        BadInput{{"--bind", "fe80::1"},
+                 "--bind: 'fe80::1' is link-local: add its interface, as in fe80::1%eth0"},
+        BadInput{{"--bind", "fe80::1%nosuch0"},
+                 "--bind: 'fe80::1%nosuch0': this host has no network interface 'nosuch0'"},
+        BadInput{{"--bind", "fe80::1%01"},
+                 "--bind: 'fe80::1%01': this host has no network interface '01'"},
+        BadInput{{"--bind", "::1%lo"},
+                 "--bind: '::1%lo': only a link-local address (fe80::/10) takes a %zone"},
+        BadInput{{"--bind", "127.0.0.1%lo"},
+                 "--bind: '127.0.0.1%lo' is not a numeric IPv4 or IPv6 address "
                  "(e.g. 127.0.0.1, ::1)"}));
+
+// Linux always has "lo", index 1.
+TEST(ServerFlagsTest, AcceptsALinkLocalAddressWithItsZone) {
+  for (const char* zoned : {"fe80::1%lo", "fe80::1%1"}) {
+    const FlagParseResult r = Parse({"--bind", zoned});
+    EXPECT_EQ(r.action, Action::kRun) << zoned << ": " << r.error;
+    EXPECT_EQ(r.options.bind, zoned);
+  }
+}
 
 TEST(ServerFlagsTest, HelpTextStartsWithUsage) {
   EXPECT_EQ(ServerHelpText().rfind(ServerUsageLine(), 0), 0u);

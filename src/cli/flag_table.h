@@ -7,7 +7,8 @@
 // so parsing and documentation cannot drift apart. Flags take their value as
 // `--flag=value` or `--flag value`; a flag without a value name is a switch;
 // a repeated flag keeps its last value; --help (and --version, where the
-// program has one) win over everything after them.
+// program has one) win over everything after them, and like every switch
+// take no value ("--help=1" is a usage error that says so).
 
 #ifndef ECHO_LAB_CLI_FLAG_TABLE_H_
 #define ECHO_LAB_CLI_FLAG_TABLE_H_
@@ -49,16 +50,18 @@ FlagWalk WalkFlags(const std::vector<std::string>& args,
   };
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      walk.outcome = FlagWalk::Outcome::kHelp;
-      return walk;
-    }
-    if (has_version && arg == "--version") {
-      walk.outcome = FlagWalk::Outcome::kVersion;
-      return walk;
-    }
     const size_t equals = arg.find('=');
     const std::string name = arg.substr(0, equals);
+    const bool help = name == "--help" || name == "-h";
+    const bool version = has_version && name == "--version";
+    // Switches, like those of the table: "--help=1" is not a flag unknown.
+    if ((help || version) && equals != std::string::npos) {
+      return fail(name + " takes no value");
+    }
+    if (help || version) {
+      walk.outcome = help ? FlagWalk::Outcome::kHelp : FlagWalk::Outcome::kVersion;
+      return walk;
+    }
     const FlagSpec<Options>* flag = nullptr;
     for (const FlagSpec<Options>& candidate : flags) {
       if (name == candidate.name) flag = &candidate;

@@ -62,10 +62,12 @@ EchoServer::EchoServer(ev::loop_ref loop, Acceptor* acceptor, Clock* clock,
       listener_watcher_(loop),
       accept_backoff_(clock->NewTimer([this] { ResumeAccepting(); })),
       reaper_(loop),
+      watch_check_(loop),
       read_buffer_(config.read_buffer_size > 0 ? config.read_buffer_size : 1) {
   listener_watcher_.set<EchoServer, &EchoServer::OnListenerReady>(this);
   listener_watcher_.start(acceptor_->ready_fd(), ev::READ);
   reaper_.set<EchoServer, &EchoServer::ReapRetired>(this);
+  watch_check_.set<EchoServer, &EchoServer::OnWatchesChecked>(this);
 }
 
 EchoServer::~EchoServer() { Stop(); }
@@ -81,6 +83,7 @@ void EchoServer::StopAccepting() {
 void EchoServer::Stop() {
   StopAccepting();
   reaper_.stop();
+  watch_check_.stop();
   for (auto& client : clients_) {
     client->watcher.stop();
     client->idle_timer->Stop();
@@ -121,6 +124,7 @@ EchoServerStats EchoServer::stats() const {
   for (const auto& client : clients_) {
     stats.bytes_in += client->driver.connection().bytes_received();
     stats.bytes_out += client->driver.connection().bytes_sent();
+    stats.lingering += client->driver.lingering() ? 1 : 0;
   }
   return stats;
 }
@@ -259,10 +263,17 @@ void EchoServer::Adopt(UniqueFd fd, std::string peer_group) {
       static_cast<unsigned long long>(raw->id), clients_.size() + 1);
   raw->position = clients_.insert(clients_.end(), std::move(client));
   raw->watcher.start(raw->fd, EventsFor(raw->driver.interest()));
+  watch_check_.start();
   Rearm(raw, raw->driver.interest());
 }
 
+void EchoServer::OnWatchesChecked(ev::idle& watcher, int /*revents*/) { watcher.stop(); }
+
 void EchoServer::OnClientReady(Client* client, int revents) {
+  if (revents & ev::ERROR) {
+    OnClientLoopError(client);
+    return;
+  }
   const Millis now = clock_->Now();
   Interest interest = client->driver.interest();
   if (revents & ev::READ) {
@@ -273,6 +284,23 @@ void EchoServer::OnClientReady(Client* client, int revents) {
     interest = client->driver.OnWritable(now);
   }
   Rearm(client, interest);
+}
+
+// libev could not watch the client's descriptor and has stopped its
+// watcher: no event will ever come for it again, so left alone it would
+// sit until its idle timeout, or for ever without one. It cannot be served;
+// close it.
+void EchoServer::OnClientLoopError(Client* client) {
+  ++stats_.loop_errors;
+  if (!loop_error_logged_) {
+    Log(LogLevel::kWarn,
+        "the event loop cannot watch connection %llu; closing it (the next "
+        "ones are only counted, as loop errors)",
+        static_cast<unsigned long long>(client->id));
+    loop_error_logged_ = true;
+  }
+  client->driver.Abort();
+  Retire(client);
 }
 
 void EchoServer::OnClientTimer(Client* client) {

@@ -3,7 +3,8 @@
 // It gets clients from an Acceptor and serves each with a ConnectionDriver.
 // The echo logic is the I/O-free core; what is here is the server's policy
 // (the connection limit, refusals, the reserve descriptor, backing off when
-// descriptors run out, idle timers, draining) and the translation of libev
+// descriptors run out or accept() fails, idle timers, draining, closing a
+// connection the loop cannot watch) and the translation of libev
 // readiness into driver calls and of driver Interest into watcher events.
 // Clients come only through the Acceptor and time only through the Clock, so
 // a fuzzer drives all of this policy with a FakeListener and a FakeClock.
@@ -51,9 +52,15 @@ struct EchoServerConfig {
 
 struct EchoServerStats {
   size_t open = 0;         // Connections being served now.
+  // Of those, drained ones that sent everything and their FIN, waiting for
+  // the client to close (see ConnectionDriver, lingering).
+  size_t lingering = 0;
   uint64_t accepted = 0;   // Connections served in total.
   uint64_t refused = 0;    // Closed at once: connection limit or no descriptor.
   uint64_t timed_out = 0;  // Closed by the idle or the send timeout.
+  // Closed because the event loop could not watch them (EV_ERROR: epoll
+  // refused the descriptor, e.g. fs.epoll.max_user_watches reached).
+  uint64_t loop_errors = 0;
   uint64_t bytes_in = 0;   // Read from clients.
   uint64_t bytes_out = 0;  // Written back.
 };
@@ -105,6 +112,8 @@ class EchoServer {
   void WarnAboutAccepting(LogLevel level, const char* format, ...)
       __attribute__((format(printf, 3, 4)));
   void OnClientReady(Client* client, int revents);
+  void OnClientLoopError(Client* client);
+  void OnWatchesChecked(ev::idle& watcher, int revents);
   void OnClientTimer(Client* client);
   void Rearm(Client* client, Interest interest);
   void Retire(Client* client);
@@ -122,6 +131,12 @@ class EchoServer {
   ev::io listener_watcher_;
   std::unique_ptr<Timer> accept_backoff_;  // Resumes accepting after a pause.
   ev::prepare reaper_;
+  // Started with each new client's watcher, stopped once it runs: the loop
+  // then polls once without blocking. libev registers a watcher with the
+  // kernel just before it blocks, and when the kernel refuses it, the
+  // EV_ERROR it raises waits for that poll to return: without this, until
+  // some unrelated event wakes the loop, or for ever.
+  ev::idle watch_check_;
   std::vector<uint8_t> read_buffer_;
   ClientList clients_;
   std::unordered_map<std::string, size_t> clients_per_peer_;  // Non-zero only.
@@ -129,6 +144,7 @@ class EchoServer {
   EchoServerStats stats_;  // bytes_in/out count retired connections only.
   bool refusing_ = false;  // Logged once per spell of refusals.
   LogRateLimit accept_warnings_{1000};
+  bool loop_error_logged_ = false;  // Only the first is logged; all counted.
   std::function<void()> on_drained_;  // Set while draining.
 };
 

@@ -10,12 +10,13 @@ namespace echo {
 void LogStats(const char* when, const EchoServerStats& s) {
   Log(LogLevel::kInfo,
       "%s: open %zu, total %llu, refused %llu, timed out %llu, "
-      "bytes in %llu, bytes out %llu",
+      "bytes in %llu, bytes out %llu, loop errors %llu",
       when, s.open, static_cast<unsigned long long>(s.accepted),
       static_cast<unsigned long long>(s.refused),
       static_cast<unsigned long long>(s.timed_out),
       static_cast<unsigned long long>(s.bytes_in),
-      static_cast<unsigned long long>(s.bytes_out));
+      static_cast<unsigned long long>(s.bytes_out),
+      static_cast<unsigned long long>(s.loop_errors));
 }
 
 Lifecycle::Lifecycle(EchoServer* server, Clock* clock, Millis drain_timeout,
@@ -47,10 +48,14 @@ void Lifecycle::OnStopSignal(int signum) {
 
 void Lifecycle::OnStatsSignal() { LogStats("stats", server_->stats()); }
 
+// A draining connection is either still writing what it has queued, or has
+// written it all and lingers for the client's close (see ConnectionDriver).
 void Lifecycle::OnDrainTimeout() {
+  const EchoServerStats stats = server_->stats();
   Log(LogLevel::kWarn,
-      "drain timeout: closing %zu connections with output still queued",
-      server_->stats().open);
+      "drain timeout: closing %zu connections: %zu with output still queued, "
+      "%zu lingering (all sent, waiting for the client to close)",
+      stats.open, stats.open - stats.lingering, stats.lingering);
   Finish();
 }
 

@@ -23,7 +23,7 @@
 namespace echo {
 
 // Logs "`when`: open N, total N, refused N, timed out N, bytes in N, bytes
-// out N" at info level.
+// out N, loop errors N" at info level.
 void LogStats(const char* when, const EchoServerStats& stats);
 
 class Lifecycle {

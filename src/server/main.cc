@@ -13,10 +13,12 @@
 #include "src/posix/listener.h"
 #include "src/posix/socket_address.h"
 #include "src/server/echo_server.h"
+#include "src/server/event_loop_start.h"
 #include "src/server/libev_clock.h"
 #include "src/server/lifecycle.h"
 #include "src/server/log.h"
 #include "src/server/server_flags.h"
+#include "src/server/signal_mask.h"
 
 namespace {
 
@@ -36,7 +38,9 @@ echo::EchoServerConfig ConfigFrom(const echo::ServerOptions& options) {
 }
 
 // Wires the process's signals to the Lifecycle: SIGTERM and SIGINT stop
-// (drain, then at once), SIGUSR1 logs the counters.
+// (drain, then at once), SIGUSR1 logs the counters. The signals are blocked
+// outside its lifetime (signal_mask.h): it unblocks them once its watchers
+// are started, and blocks them again before its members stop the watchers.
 class SignalWatchers {
  public:
   SignalWatchers(ev::loop_ref loop, echo::Lifecycle* lifecycle)
@@ -47,7 +51,9 @@ class SignalWatchers {
     on_interrupt_.start(SIGINT);
     on_terminate_.start(SIGTERM);
     on_usr1_.start(SIGUSR1);
+    echo::UnblockLifecycleSignals();
   }
+  ~SignalWatchers() { echo::BlockLifecycleSignals(); }
 
  private:
   void OnStop(ev::sig& watcher, int /*revents*/) { lifecycle_->OnStopSignal(watcher.signum); }
@@ -61,11 +67,15 @@ class SignalWatchers {
 
 // Raises the soft descriptor limit to the hard one: the default soft limit
 // (often 1024) is far below --max-connections, and each client needs one.
+// Warns if the limit, raised or not, stays below what that takes.
 void RaiseDescriptorLimit(size_t wanted) {
   rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
-  limit.rlim_cur = limit.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &limit);
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
   if (limit.rlim_cur < wanted + 16) {
     echo::Log(echo::LogLevel::kWarn,
               "descriptor limit %llu is below --max-connections %zu; extra clients "
@@ -87,7 +97,8 @@ int Serve(const echo::ServerOptions& options) {
     return kExitRuntimeError;
   }
 
-  ev::default_loop loop;
+  if (!echo::CreateDefaultLoop()) return kExitRuntimeError;
+  ev::default_loop loop;  // The loop just created.
   echo::LibevClock clock(loop);
   echo::ListenerAcceptor acceptor(std::move(listen.fd));
   echo::EchoServer server(loop, &acceptor, &clock, ConfigFrom(options));
@@ -107,6 +118,9 @@ int Serve(const echo::ServerOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First of all: from here on a stop or stats signal waits for the
+  // watchers instead of killing the process (signal_mask.h).
+  echo::BlockLifecycleSignals();
   // Sends use MSG_NOSIGNAL already; ignoring SIGPIPE as well means no future
   // write path can ever be killed by a vanished peer.
 #if !ECHO_BUG_SIGPIPE  // INJECTED BUG SIGPIPE: keeps SIGPIPE's default action.

@@ -1,7 +1,10 @@
 #include "src/server/server_flags.h"
 
+#include <sys/socket.h>
+
 #include "src/cli/flag_table.h"
 #include "src/cli/flag_values.h"
+#include "src/posix/broadcast_address.h"
 #include "src/posix/socket_address.h"
 
 namespace echo {
@@ -19,15 +22,46 @@ constexpr Millis kMaxIdleTimeout = 7 * 24 * 3600 * 1000LL;
 constexpr Millis kMaxDrainTimeout = 3600 * 1000LL;
 constexpr size_t kMaxConnections = 1000000;
 
+// Why a TCP server cannot listen on `text`, as a --bind error; "" if it
+// can. Multicast and broadcast addresses bind, yet no client can ever
+// connect to them; a link-local address means nothing without its zone.
+std::string BindAddressProblem(const std::string& text) {
+  const std::string flag = "--bind: " + QuoteForMessage(text);
+  const auto address = SocketAddress::Parse(text, 0);
+  if (!address) {
+    const size_t percent = text.find('%');
+    const auto unzoned = percent == std::string::npos
+                             ? std::nullopt
+                             : SocketAddress::Parse(text.substr(0, percent), 0);
+    if (unzoned && unzoned->family() == AF_INET6) {
+      return flag + ": this host has no network interface " +
+             QuoteForMessage(text.substr(percent + 1));
+    }
+    return flag + " is not a numeric IPv4 or IPv6 address (e.g. 127.0.0.1, ::1)";
+  }
+  if (address->IsMulticast()) {
+    return flag + " is a multicast address, which no TCP client can reach";
+  }
+  if (IsBroadcastAddress(*address)) {
+    return flag + " is a broadcast address, which no TCP client can reach";
+  }
+  if (address->IsLinkLocal() && address->zone() == 0) {
+    return flag + " is link-local: add its interface, as in fe80::1%eth0";
+  }
+  if (!address->IsLinkLocal() && address->zone() != 0) {
+    return flag + ": only a link-local address (fe80::/10) takes a %zone";
+  }
+  return "";
+}
+
 const FlagSpec<ServerOptions> kFlags[] = {
     {"--bind", "ADDR",
      "numeric address to listen on (default 127.0.0.1;\n"
-     "0.0.0.0 or :: listen on every interface)",
+     "0.0.0.0 or :: listen on every interface; a\n"
+     "link-local one names its interface: fe80::1%eth0)",
      [](const std::string& v, ServerOptions* o) -> std::string {
-       if (!SocketAddress::Parse(v, 0)) {
-         return "--bind: " + QuoteForMessage(v) +
-                " is not a numeric IPv4 or IPv6 address (e.g. 127.0.0.1, ::1)";
-       }
+       std::string problem = BindAddressProblem(v);
+       if (!problem.empty()) return problem;
        o->bind = v;
        return "";
      }},
@@ -150,7 +184,8 @@ std::string ServerHelpText() {
          "\n"
          "SIGTERM or SIGINT stops accepting, lets connections flush what is queued\n"
          "for up to --drain-timeout, then exits 0; a second signal exits at once.\n"
-         "SIGUSR1 logs the counters (also logged at exit).\n";
+         "SIGUSR1 logs the counters (also logged at exit). A signal received\n"
+         "during start-up is acted on once serving starts.\n";
 }
 
 const char* ServerVersionText() { return "echo_server 0.2.0"; }

@@ -47,7 +47,11 @@ std::string ServerBinary() {
   command.erase(command.begin());
   auto spawned = ChildProcess::Spawn(program, command, child);
   if (!spawned) return spawned;
-  const std::optional<std::string> line = (*child)->ReadStderrLine(deadline);
+  // Start-up warnings (a low descriptor limit) may come first.
+  std::optional<std::string> line = (*child)->ReadStderrLine(deadline);
+  while (line && line->rfind("echo_server: warning: ", 0) == 0) {
+    line = (*child)->ReadStderrLine(deadline);
+  }
   if (!line) {
     return ::testing::AssertionFailure()
            << "no startup line; stderr: '" << (*child)->stderr_text() << "'";

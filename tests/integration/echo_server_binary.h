@@ -29,7 +29,8 @@ std::string ServerBinary();
                                               uint16_t* port);
 
 // Runs `[launcher...] echo_server --port 0 extra_args...` and waits for its
-// startup line, which must name `shown_host` (IPv6 in brackets). `launcher`
+// startup line, which must name `shown_host` (IPv6 in brackets); warnings
+// may precede it. `launcher`
 // (e.g. {"/usr/bin/prlimit", "--nofile=64", "--"}) execs the server in its
 // own process, so `child` is the server itself.
 ::testing::AssertionResult StartEchoServer(

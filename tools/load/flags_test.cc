@@ -125,6 +125,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{{"--port"}, "--port needs a value"},
         BadInput{{"--nope"}, "unknown flag '--nope'"},
         BadInput{{"--nope=1"}, "unknown flag '--nope'"},
+        BadInput{{"--help=1"}, "--help takes no value"},
         BadInput{{"bulk"}, "unexpected argument 'bulk'"},
         BadInput{{"--port=0"}, "--port: '0' is not a port number (1-65535)"},
         BadInput{{"--port=65536"}, "--port: '65536' is not a port number (1-65535)"},
