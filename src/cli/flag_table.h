@@ -110,7 +110,9 @@ std::string FlagColumns(const FlagSpec<Options> (&flags)[N], bool has_version) {
   for (const FlagSpec<Options>& flag : flags) {
     std::string left = std::string("  ") + flag.name;
     if (flag.value_name != nullptr) left += std::string(" ") + flag.value_name;
-    left.resize(kColumn, ' ');
+    // A name too long for its column gets a line of its own.
+    left = left.size() < kColumn ? left + std::string(kColumn - left.size(), ' ')
+                                 : left + "\n" + indent;
     std::string help = flag.help;
     for (size_t at = 0; (at = help.find('\n', at)) != std::string::npos;
          at += kColumn + 1) {
