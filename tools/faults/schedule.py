@@ -1,0 +1,99 @@
+"""The fault plan of a run, derived from its seed.
+
+A plan is a list of cases, each one server process under strace:
+
+  startup   one call made before serving (setsockopt, epoll_ctl) fails once;
+            one case per such call the probe counted
+  serving   every system call of catalog.SERVING fails from time to time,
+            one errno each, rotating so that every errno of every call is
+            met in at least one round (hence at least as many rounds as the
+            longest errno list)
+  epoll_ctl one round per errno of catalog.EPOLL_CTL, epoll_ctl alone,
+            counted from the first call after startup
+
+Each failing call gets strace's `when=FIRST+STEP`: STEP drawn from the
+call's range in catalog.STEP_RANGE, FIRST within the first STEP calls. The
+seed alone (with the probe's startup counts) decides all of it, so the same
+seed replays the same plan; how many faults land depends on how many calls
+the traffic makes, which timing decides.
+"""
+
+import collections
+import random
+
+import catalog
+
+# `step` is None for a fault injected into one call only (the `first`).
+Injection = collections.namedtuple("Injection", "syscall errno first step")
+Case = collections.namedtuple("Case", "name phase injections")
+
+# As many serving rounds as the longest errno list: each errno comes round.
+MIN_SERVING_ROUNDS = max(len(errnos) for errnos in catalog.SERVING.values())
+
+
+def _rng(seed, *purpose):
+    """A generator of its own per purpose: adding a draw for one purpose
+    leaves every other purpose's draws as they were."""
+    return random.Random(":".join(str(part) for part in (seed,) + purpose))
+
+
+def _step_range(syscall, errno):
+    if errno in catalog.TRANSIENT:
+        return catalog.STEP_RANGE["transient"]
+    return catalog.STEP_RANGE.get(syscall, catalog.STEP_RANGE["connection"])
+
+
+def _periodic(rng, syscall, errno, calls_before=0):
+    low, high = _step_range(syscall, errno)
+    step = rng.randint(low, high)
+    return Injection(syscall, errno, calls_before + rng.randint(1, step), step)
+
+
+def serving_rounds(seed, rounds):
+    """`rounds` serving cases (at least MIN_SERVING_ROUNDS are needed for
+    every errno to come round)."""
+    offsets = {syscall: _rng(seed, "offset", syscall).randrange(len(errnos))
+               for syscall, errnos in catalog.SERVING.items()}
+    cases = []
+    for index in range(rounds):
+        rng = _rng(seed, "serving", index)
+        injections = tuple(
+            _periodic(rng, syscall, errnos[(offsets[syscall] + index) % len(errnos)])
+            for syscall, errnos in catalog.SERVING.items())
+        cases.append(Case("serving %d" % (index + 1), "serving", injections))
+    return cases
+
+
+def epoll_ctl_rounds(seed, startup_calls):
+    """One case per catalog.EPOLL_CTL errno; the first `startup_calls`
+    epoll_ctl calls (startup's) are never hit."""
+    cases = []
+    for errno in catalog.EPOLL_CTL:
+        rng = _rng(seed, "epoll_ctl", errno)
+        injection = _periodic(rng, "epoll_ctl", errno, calls_before=startup_calls)
+        cases.append(Case("epoll_ctl %s" % errno, "serving", (injection,)))
+    return cases
+
+
+def startup_cases(seed, startup_calls):
+    """One case per startup call of each catalog.STARTUP system call:
+    `startup_calls` maps the system call to how many the probe counted."""
+    cases = []
+    for syscall, errnos in catalog.STARTUP.items():
+        for call in range(1, startup_calls.get(syscall, 0) + 1):
+            errno = _rng(seed, "startup", syscall, call).choice(errnos)
+            cases.append(Case("startup %s #%d" % (syscall, call), "startup",
+                              (Injection(syscall, errno, call, None),)))
+    return cases
+
+
+def plan(seed, rounds, startup_calls):
+    """Every case of a run, startup cases first."""
+    return (startup_cases(seed, startup_calls) + serving_rounds(seed, rounds) +
+            epoll_ctl_rounds(seed, startup_calls.get("epoll_ctl", 0)))
+
+
+def rounds_for(seconds, seconds_per_round):
+    """Serving rounds for a run of `seconds`: as many as fit at about
+    `seconds_per_round` each, never fewer than MIN_SERVING_ROUNDS."""
+    return max(MIN_SERVING_ROUNDS, int(seconds // seconds_per_round))
