@@ -84,11 +84,12 @@ KnownDefect = collections.namedtuple("KnownDefect", "name syscall target oracles
 # `--no-known-defects` turns them back into plain failures.
 KNOWN_DEFECTS = (
     KnownDefect(
-        "epoll_ctl_client_watcher_lost", "epoll_ctl", "client", ("descriptors", "no_hang"),
+        "epoll_ctl_client_watcher_lost", "epoll_ctl", "client",
+        ("descriptors", "no_hang", "new_client"),
         "libev stops the client's watcher and invokes it with EV_ERROR; "
         "EchoServer::OnClientReady ignores EV_ERROR, so the connection is "
-        "never watched again: it holds its descriptor (and its client waits) "
-        "until the idle timeout"),
+        "never watched again: it holds its descriptor (and its client, the "
+        "new-client probe too, waits) until the idle timeout"),
     KnownDefect(
         "epoll_ctl_listener_lost", "epoll_ctl", "listener", ("new_client",),
         "libev stops the listener's watcher and invokes it with EV_ERROR; "

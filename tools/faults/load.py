@@ -13,20 +13,22 @@ import json
 import subprocess
 import time
 
-# (mode, flags, timed): the traffic of a serving round, each slot run again
-# and again until the round's load window closes. Timed modes get at most
-# TIMED_MODE_MAX_SECS per run, so that what they find is seen early.
+# (mode, flags, longest --duration or None): the traffic of a serving round,
+# each slot run again and again until the round's load window closes. Timed
+# modes run briefly, so that what they find is seen early.
 MIX = (
     # Random send and read sizes: short reads and writes everywhere.
-    ("integrity", {"connections": 8, "bytes": "256k"}, False),
+    ("integrity", {"connections": 8, "bytes": "256k"}, None),
     # Every byte then EOF: the server's shutdown() path.
-    ("half-close", {"connections": 4, "bytes": "128k"}, False),
-    # Large pipelined messages fill the socket buffers: partial writes.
-    ("bulk", {"connections": 4, "message-size": "64k", "in-flight": 8}, True),
+    ("half-close", {"connections": 4, "bytes": "128k"}, None),
+    # Large pipelined messages: the bulk of the bytes.
+    ("bulk", {"connections": 4, "message-size": "64k", "in-flight": 8}, 2.0),
     # Connections opened and closed (half by reset): accept-heavy.
-    ("churn", {"connections": 8, "message-size": "1k"}, True),
+    ("churn", {"connections": 8, "message-size": "1k"}, 2.0),
+    # Clients that stop reading until their sockets fill, then read back:
+    # the server's writes end short (partial writes) and it must queue.
+    ("slow-readers", {"connections": 4, "bytes": "8m"}, 0.5),
 )
-TIMED_MODE_MAX_SECS = 2.0
 # echo_load --timeout: a connection with no progress for this long stalled.
 STALL_TIMEOUT_SECS = 2
 # Past its duration plus this, an echo_load process itself hangs: killed.
@@ -95,8 +97,8 @@ class LoadMix:
         if remaining <= 0:
             self._slots[index] = None
             return
-        mode, flags, timed = MIX[index]
-        duration = max(0.1, min(TIMED_MODE_MAX_SECS, remaining)) if timed else None
+        mode, flags, longest = MIX[index]
+        duration = max(0.1, min(longest, remaining)) if longest else None
         seed = next(self._seeds)
         process = self._children.spawn(
             command(self._load_bin, self._port, mode, flags, seed, STALL_TIMEOUT_SECS, duration),

@@ -2,14 +2,14 @@
 
 A plan is a list of cases, each one server process under strace:
 
-  startup   one call made before serving (setsockopt, epoll_ctl) fails once;
-            one case per such call the probe counted
   serving   every system call of catalog.SERVING fails from time to time,
             one errno each, rotating so that every errno of every call is
             met in at least one round (hence at least as many rounds as the
             longest errno list)
   epoll_ctl one round per errno of catalog.EPOLL_CTL, epoll_ctl alone,
             counted from the first call after startup
+  startup   one call made before serving (setsockopt, epoll_ctl) fails once;
+            one case per such call the probe counted
 
 Each failing call gets strace's `when=FIRST+STEP`: STEP drawn from the
 call's range in catalog.STEP_RANGE, FIRST within the first STEP calls. The
@@ -88,9 +88,11 @@ def startup_cases(seed, startup_calls):
 
 
 def plan(seed, rounds, startup_calls):
-    """Every case of a run, startup cases first."""
-    return (startup_cases(seed, startup_calls) + serving_rounds(seed, rounds) +
-            epoll_ctl_rounds(seed, startup_calls.get("epoll_ctl", 0)))
+    """Every case of a run: serving rounds first (where most defects show,
+    so they are found soonest), then epoll_ctl rounds, then startup cases."""
+    return (serving_rounds(seed, rounds) +
+            epoll_ctl_rounds(seed, startup_calls.get("epoll_ctl", 0)) +
+            startup_cases(seed, startup_calls))
 
 
 def rounds_for(seconds, seconds_per_round):
