@@ -154,20 +154,20 @@ class CaseRun:
                   % NEW_CLIENT_ATTEMPTS)
 
     def check_descriptors(self):
+        """Back to the baseline: as many descriptors, and the same things
+        open (compared by what /proc says, not by number, since the reserve
+        may come back under another number). Counting alone would let a
+        lost reserve hide behind a connection still closing."""
         end = time.monotonic() + SETTLE_SECS
         while True:
-            now = self.server.descriptors()
-            if len(now) == len(self.baseline) or time.monotonic() > end:
+            difference = descriptor_difference(self.baseline, self.server.descriptors())
+            if difference is None or time.monotonic() > end:
                 break
             time.sleep(POLL_SECS)
-        if len(now) == len(self.baseline):
-            self.verdicts.passed("descriptors", "%d, as at startup" % len(now))
+        if difference is None:
+            self.verdicts.passed("descriptors", "%d, as at startup" % len(self.baseline))
             return
-        extra = sorted(set(now.items()) - set(self.baseline.items()))
-        missing = sorted(set(self.baseline.items()) - set(now.items()))
-        self.fail("descriptors", "%d descriptors %.1f s after the clients left, baseline %d "
-                  "(extra: %s; missing: %s)" % (len(now), SETTLE_SECS, len(self.baseline),
-                                                _fds(extra), _fds(missing)))
+        self.fail("descriptors", "%s %.1f s after the clients left" % (difference, SETTLE_SECS))
 
     def check_sigterm(self):
         status = self.server.terminate(SIGTERM_TIMEOUT_SECS)
@@ -206,8 +206,17 @@ def _first_sample(run, *words):
     return samples[0] if samples else (run.problem or "")
 
 
-def _fds(pairs):
-    return ", ".join("%d -> %s" % pair for pair in pairs) or "none"
+def descriptor_difference(baseline, now):
+    """None if `now` holds the same things open as `baseline` ({fd: /proc
+    link}), whatever their numbers; else what differs, in words."""
+    wanted, found = collections.Counter(baseline.values()), collections.Counter(now.values())
+    if wanted == found:
+        return None
+
+    def links(counter):
+        return ", ".join(sorted(counter.elements())) or "none"
+    return "%d descriptors, baseline %d (extra: %s; missing: %s)" % (
+        len(now), len(baseline), links(found - wanted), links(wanted - found))
 
 
 def _file_name(case_name):

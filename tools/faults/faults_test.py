@@ -120,7 +120,6 @@ class StraceLogTest(unittest.TestCase):
         self.assertEqual(probe.startup_calls, collections.Counter(setsockopt=1, epoll_ctl=2))
         self.assertEqual(probe.serving_calls,
                          collections.Counter(epoll_wait=2, accept4=1, epoll_ctl=1))
-        self.assertEqual(probe.startup_epoll_ctl_fds, [5, 3])
 
     def test_commands(self):
         inj = [schedule.Injection("recvfrom", "EINTR", 3, 5),
@@ -175,6 +174,20 @@ class OracleTest(unittest.TestCase):
     def test_known_defects_name_real_oracles(self):
         for defect in catalog.KNOWN_DEFECTS:
             self.assertTrue(set(defect.oracles) <= set(oracles.ORACLES), defect)
+
+    def test_descriptors_compare_what_is_open_not_just_how_many(self):
+        baseline = {3: "socket:[77]", 5: "anon_inode:[eventfd]", 6: "/dev/null"}
+        self.assertIsNone(case_runner.descriptor_difference(baseline, dict(baseline)))
+        # The reserve reopened under another number is still the baseline.
+        moved = {3: "socket:[77]", 5: "anon_inode:[eventfd]", 9: "/dev/null"}
+        self.assertIsNone(case_runner.descriptor_difference(baseline, moved))
+        self.assertEqual(case_runner.descriptor_difference(baseline, {3: "socket:[77]",
+                                                                      5: "anon_inode:[eventfd]"}),
+                         "2 descriptors, baseline 3 (extra: none; missing: /dev/null)")
+        # As many as at startup, yet the reserve is lost and a client is open.
+        swapped = {3: "socket:[77]", 5: "anon_inode:[eventfd]", 6: "socket:[91]"}
+        self.assertEqual(case_runner.descriptor_difference(baseline, swapped),
+                         "3 descriptors, baseline 3 (extra: socket:[91]; missing: /dev/null)")
 
     def test_describe_fd(self):
         baseline = {3: "socket:[77]", 5: "anon_inode:[eventfd]", 6: "/dev/null"}

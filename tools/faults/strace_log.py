@@ -85,14 +85,13 @@ def injected_epoll_ctl_fds(lines):
     return fds
 
 
-Probe = collections.namedtuple("Probe", "startup_calls serving_calls startup_epoll_ctl_fds")
+Probe = collections.namedtuple("Probe", "startup_calls serving_calls")
 
 
 def probe(lines):
     """What a full log (probe_command) says: calls per system call before the
-    first epoll_wait (startup) and after it (serving), and the descriptors
-    the startup epoll_ctl calls registered, in order."""
-    startup, serving, epoll_fds = collections.Counter(), collections.Counter(), []
+    first epoll_wait (startup) and after it (serving)."""
+    startup, serving = collections.Counter(), collections.Counter()
     serving_started = False
     for line in lines:
         name, resumed = _call_name(line)
@@ -100,7 +99,4 @@ def probe(lines):
             continue
         serving_started = serving_started or name == "epoll_wait"
         (serving if serving_started else startup)[name] += 1
-        if name == "epoll_ctl" and not serving_started:
-            found = _EPOLL_CTL_FD.search(line)
-            epoll_fds.append(int(found.group("fd")) if found else None)
-    return Probe(startup, serving, epoll_fds)
+    return Probe(startup, serving)
