@@ -14,6 +14,7 @@ import shutil
 import time
 
 import load
+import schedule
 import strace_log
 from traced_server import TracedServer
 
@@ -98,6 +99,11 @@ class CaseRun:
                       % (stalled, run.mode, run.seed, _first_sample(run, "timed out", "within")))
         if run.problem:
             self.fail("no_hang", run.problem)
+        closed = load.errors_of(run, "closed")
+        if closed and not schedule.closes_allowed(self.case):
+            self.fail("no_drop", "%d connection(s) closed by the server in echo_load %s (seed %d) "
+                      "with no fault that ends one: %s" % (closed, run.mode, run.seed,
+                                                           _first_sample(run, "")))
 
     def drive_load(self, port, seconds):
         """The load mix for `seconds`; False if the server died meanwhile."""
@@ -122,6 +128,8 @@ class CaseRun:
             totals["bytes_verified"], totals["runs"]))
         self.verdicts.passed("no_hang", "%d connections closed by the server, none stalled" %
                              totals["errors_by_kind"]["closed"])
+        if not schedule.closes_allowed(self.case):
+            self.verdicts.passed("no_drop")
         return True
 
     def death(self):

@@ -37,9 +37,9 @@ SERVING = collections.OrderedDict([
 EPOLL_CTL = ("ENOMEM", "ENOSPC")
 
 # Calls made only at startup: one case per call the server makes before its
-# first epoll_wait, each failing once. setsockopt is SO_REUSEADDR on the
-# listener (and IPV6_V6ONLY on an IPv6 one); epoll_ctl registers libev's own
-# signal wakeup descriptor and the listener.
+# first epoll_wait, each failing once. setsockopt sets the listener's
+# options (SO_REUSEADDR, the socket buffers, IPV6_V6ONLY on an IPv6 one);
+# epoll_ctl registers libev's own signal wakeup descriptor and the listener.
 STARTUP = collections.OrderedDict([
     ("setsockopt", ("ENOMEM", "ENOBUFS")),
     ("epoll_ctl", ("ENOMEM", "ENOSPC")),
@@ -72,6 +72,8 @@ NOT_INJECTED = {
     "rt_sigreturn": "return from a signal handler",
     "rt_sigaction": "signal dispositions restored as the server stops",
     "exit_group": "the end of the process",
+    "brk": "the heap growing (malloc); memory exhaustion is not a system-call fault "
+           "of the echo path",
 }
 
 KnownDefect = collections.namedtuple("KnownDefect", "name syscall target oracles why")

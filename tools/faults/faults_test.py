@@ -66,8 +66,27 @@ class ScheduleTest(unittest.TestCase):
             self.assertGreater(only.first, 2)
 
     def test_plan_runs_serving_rounds_first_and_startup_cases_last(self):
-        phases = [case.phase for case in schedule.plan(2, 6, STARTUP_CALLS)]
-        self.assertEqual(phases, ["serving"] * 8 + ["startup"] * 3)
+        cases = schedule.plan(2, 6, STARTUP_CALLS)
+        self.assertEqual([case.phase for case in cases], ["serving"] * 10 + ["startup"] * 3)
+        self.assertEqual([cases[0].name, cases[7].name], ["transient 1", "transient 2"])
+
+    def test_transient_rounds_only_delay_and_meet_both_eintr_and_eagain(self):
+        for seed in range(10):
+            cases = schedule.transient_rounds(seed)
+            met = collections.defaultdict(set)
+            for case in cases:
+                self.assertFalse(schedule.closes_allowed(case), case)
+                for i in case.injections:
+                    self.assertIn(i.errno, catalog.TRANSIENT)
+                    met[i.syscall].add(i.errno)
+            for syscall, errnos in catalog.SERVING.items():
+                self.assertEqual(met[syscall], set(errnos) & catalog.TRANSIENT, syscall)
+
+    def test_closes_are_allowed_only_with_a_fault_that_ends_connections(self):
+        self.assertFalse(schedule.closes_allowed(schedule.Case("probe", "probe", ())))
+        self.assertTrue(schedule.closes_allowed(schedule.Case("x", "serving", (
+            schedule.Injection("recvfrom", "EINTR", 1, 2),
+            schedule.Injection("sendto", "ECONNRESET", 1, 50)))))
 
     def test_one_startup_case_per_counted_call(self):
         cases = schedule.startup_cases(1, STARTUP_CALLS)

@@ -20,7 +20,7 @@ MIX = (
     # Random send and read sizes: short reads and writes everywhere.
     ("integrity", {"connections": 8, "bytes": "256k"}, None),
     # Every byte then EOF: the server's shutdown() path.
-    ("half-close", {"connections": 4, "bytes": "128k"}, None),
+    ("half-close", {"connections": 8, "bytes": "1m"}, None),
     # Large pipelined messages: the bulk of the bytes.
     ("bulk", {"connections": 4, "message-size": "64k", "in-flight": 8}, 2.0),
     # Connections opened and closed (half by reset): accept-heavy.

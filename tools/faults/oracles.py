@@ -17,6 +17,8 @@ ORACLES = collections.OrderedDict([
                 "or the server serves as usual"),
     ("wrong_byte", "no client ever receives a wrong byte"),
     ("no_hang", "every connection completes or is closed: none stalls, no connect is refused"),
+    ("no_drop", "with no fault, or only faults that delay a call (EINTR, EAGAIN), the "
+                "server closes no connection"),
     ("alive", "the server stays alive while faults are injected"),
     ("new_client", "a new client is answered after the traffic"),
     ("descriptors", "the server's descriptors return exactly to the baseline once clients leave"),

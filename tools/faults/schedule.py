@@ -6,6 +6,10 @@ A plan is a list of cases, each one server process under strace:
             one errno each, rotating so that every errno of every call is
             met in at least one round (hence at least as many rounds as the
             longest errno list)
+  transient two rounds where every call of catalog.SERVING gets only
+            errors that delay it (EINTR, EAGAIN), each of its own in one of
+            the two: there, as with no fault at all, the server must not
+            close any connection (see closes_allowed)
   epoll_ctl one round per errno of catalog.EPOLL_CTL, epoll_ctl alone,
             counted from the first call after startup
   startup   one call made before serving (setsockopt, epoll_ctl) fails once;
@@ -64,6 +68,29 @@ def serving_rounds(seed, rounds):
     return cases
 
 
+def transient_rounds(seed):
+    """Two cases in which each call fails only with errors that delay it;
+    a call that has both EINTR and EAGAIN gets one in each round."""
+    cases = []
+    for index in range(2):
+        rng = _rng(seed, "transient", index)
+        injections = []
+        for syscall, errnos in catalog.SERVING.items():
+            delaying = [e for e in errnos if e in catalog.TRANSIENT]
+            first = _rng(seed, "transient order", syscall).randrange(len(delaying))
+            errno = delaying[(first + index) % len(delaying)]
+            injections.append(_periodic(rng, syscall, errno))
+        cases.append(Case("transient %d" % (index + 1), "serving", tuple(injections)))
+    return cases
+
+
+def closes_allowed(case):
+    """Whether the server may close connections in `case`: only where some
+    injected error is one a real server answers by closing (ECONNRESET,
+    ENOMEM, ...); never without faults, nor under EINTR and EAGAIN alone."""
+    return any(i.errno not in catalog.TRANSIENT for i in case.injections)
+
+
 def epoll_ctl_rounds(seed, startup_calls):
     """One case per catalog.EPOLL_CTL errno; the first `startup_calls`
     epoll_ctl calls (startup's) are never hit."""
@@ -88,9 +115,11 @@ def startup_cases(seed, startup_calls):
 
 
 def plan(seed, rounds, startup_calls):
-    """Every case of a run: serving rounds first (where most defects show,
-    so they are found soonest), then epoll_ctl rounds, then startup cases."""
-    return (serving_rounds(seed, rounds) +
+    """Every case of a run: serving and transient rounds first (where most
+    defects show, so they are found soonest), then epoll_ctl rounds, then
+    startup cases."""
+    first, second = transient_rounds(seed)
+    return ([first] + serving_rounds(seed, rounds) + [second] +
             epoll_ctl_rounds(seed, startup_calls.get("epoll_ctl", 0)) +
             startup_cases(seed, startup_calls))
 
