@@ -47,7 +47,7 @@ bool ClientConnection::StartConnect(EventLoop* loop, const SocketAddress& server
 
   fd_.reset(::socket(server.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd_.valid()) {
-    Abandon("socket(): " + ErrnoText(errno));
+    Abandon(ErrorKind::kOther, "socket(): " + ErrnoText(errno));
     return false;
   }
   // Messages are sent whole and at once; Nagle would hold back a small
@@ -55,7 +55,7 @@ bool ClientConnection::StartConnect(EventLoop* loop, const SocketAddress& server
   const int on = 1;
   ::setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
   if (const int error = loop->Add(fd_.get(), events, tag); error != 0) {
-    Abandon("epoll_ctl(): " + ErrnoText(error));
+    Abandon(ErrorKind::kOther, "epoll_ctl(): " + ErrnoText(error));
     return false;
   }
   if (::connect(fd_.get(), server.get(), server.length()) == 0) {
@@ -64,7 +64,7 @@ bool ClientConnection::StartConnect(EventLoop* loop, const SocketAddress& server
     return true;
   }
   if (errno == EINPROGRESS || errno == EINTR) return true;
-  Abandon("connect to " + server.ToString() + ": " + ErrnoText(errno));
+  Abandon(ErrorKind::kOther, "connect to " + server.ToString() + ": " + ErrnoText(errno));
   return false;
 }
 
@@ -85,7 +85,7 @@ bool ClientConnection::FinishConnect(Nanos now) {
     ++totals_->open;
     return true;
   }
-  Abandon("connect to " + server_->ToString() + ": " + ErrnoText(error));
+  Abandon(ErrorKind::kOther, "connect to " + server_->ToString() + ": " + ErrnoText(error));
   return false;
 }
 
@@ -109,7 +109,8 @@ ClientConnection::SendStatus ClientConnection::SendUpTo(uint64_t limit, size_t m
       if (errno == EINTR) continue;
       return SendStatus::kBlocked;
     }
-    Abandon(std::string("send(): ") + (n == 0 ? "sent nothing" : ErrnoText(errno)));
+    Abandon(ErrorKind::kClosed,
+            std::string("send(): ") + (n == 0 ? "sent nothing" : ErrnoText(errno)));
     return SendStatus::kFailed;
   }
   return SendStatus::kReachedLimit;
@@ -132,16 +133,18 @@ ClientConnection::ReadStatus ClientConnection::ReadAvailable(uint8_t* buffer,
         bytes_verified_ += bad;
         totals_->bytes_verified += bad;
         const uint64_t at = bytes_verified_;
-        Abandon("wrong byte at stream offset " + std::to_string(at) + ": got " +
-                Hex(buffer[bad]) + ", expected " + Hex(pattern_.ByteAt(at)));
+        Abandon(ErrorKind::kWrongData, "wrong byte at stream offset " + std::to_string(at) +
+                                           ": got " + Hex(buffer[bad]) + ", expected " +
+                                           Hex(pattern_.ByteAt(at)));
         return ReadStatus::kFailed;
       }
       bytes_verified_ += echoable;
       totals_->bytes_verified += echoable;
       last_progress_ = now;
       if (echoable < got) {
-        Abandon(std::to_string(got - echoable) +
-                " byte(s) received beyond everything sent (never sent, so not an echo)");
+        Abandon(ErrorKind::kWrongData,
+                std::to_string(got - echoable) +
+                    " byte(s) received beyond everything sent (never sent, so not an echo)");
         return ReadStatus::kFailed;
       }
       if (got < want && !options.peer_may_have_closed) return ReadStatus::kDrained;
@@ -150,7 +153,7 @@ ClientConnection::ReadStatus ClientConnection::ReadAvailable(uint8_t* buffer,
     if (n == 0) return ReadStatus::kEof;
     if (errno == EINTR) continue;
     if (IsTransient(errno)) return ReadStatus::kDrained;
-    Abandon("recv(): " + ErrnoText(errno));
+    Abandon(ErrorKind::kClosed, "recv(): " + ErrnoText(errno));
     return ReadStatus::kFailed;
   }
   return ReadStatus::kStopped;
@@ -158,7 +161,7 @@ ClientConnection::ReadStatus ClientConnection::ReadAvailable(uint8_t* buffer,
 
 bool ClientConnection::ShutdownWrite() {
   if (::shutdown(fd_.get(), SHUT_WR) != 0) {
-    Abandon("shutdown(SHUT_WR): " + ErrnoText(errno));
+    Abandon(ErrorKind::kClosed, "shutdown(SHUT_WR): " + ErrnoText(errno));
     return false;
   }
   write_shut_ = true;
@@ -183,8 +186,9 @@ void ClientConnection::Close(bool reset) {
   state_ = State::kClosed;
 }
 
-void ClientConnection::Abandon(const std::string& what) {
+void ClientConnection::Abandon(ErrorKind kind, const std::string& what) {
   error_ = Describe(what);
+  error_kind_ = kind;
   CloseWithReset();
 }
 
@@ -193,10 +197,10 @@ void ClientConnection::AbandonWithSocketError(const std::string& otherwise) {
   socklen_t length = sizeof(error);
   if (fd_.valid() &&
       ::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error != 0) {
-    Abandon(ErrnoText(error));
+    Abandon(ErrorKind::kClosed, ErrnoText(error));
     return;
   }
-  Abandon(otherwise);
+  Abandon(ErrorKind::kClosed, otherwise);
 }
 
 std::string ClientConnection::Describe(const std::string& what) const {

@@ -22,6 +22,7 @@
 
 #include "src/posix/socket_address.h"
 #include "src/posix/unique_fd.h"
+#include "tools/load/error_kind.h"
 #include "tools/load/event_loop.h"
 #include "tools/load/pattern.h"
 #include "tools/load/random.h"
@@ -108,11 +109,11 @@ class ClientConnection {
   // SO_LINGER {1, 0} then close(): the server gets a RST, queues are dropped.
   void CloseWithReset();
 
-  // Records `what` (described with Describe()) as error() and resets the
-  // connection: once anything is wrong with it, it is abandoned.
-  void Abandon(const std::string& what);
-  // Abandon() with the socket's pending error (SO_ERROR), e.g. on EPOLLERR,
-  // or `otherwise` if there is none.
+  // Records `what` (described with Describe()) as error(), of `kind`, and
+  // resets the connection: once anything is wrong with it, it is abandoned.
+  void Abandon(ErrorKind kind, const std::string& what);
+  // Abandon() as kClosed with the socket's pending error (SO_ERROR), e.g. on
+  // EPOLLERR, or `otherwise` if there is none.
   void AbandonWithSocketError(const std::string& otherwise);
 
   // "connection 7 (sent 4096 B, 2048 B echoed): " + what.
@@ -130,6 +131,8 @@ class ClientConnection {
   Nanos last_progress() const { return last_progress_; }
   // Why the connection failed; empty while it has not.
   const std::string& error() const { return error_; }
+  // What error() says about the server; meaningful once error() is set.
+  ErrorKind error_kind() const { return error_kind_; }
 
  private:
   void Close(bool reset);
@@ -145,6 +148,7 @@ class ClientConnection {
   TrafficTotals* totals_ = nullptr;
   const SocketAddress* server_ = nullptr;
   std::string error_;
+  ErrorKind error_kind_ = ErrorKind::kOther;
 };
 
 }  // namespace load

@@ -34,9 +34,11 @@ RunResult RunEchoLoad(std::vector<std::string> args) {
   return testing::RunToExit(testing::RunfilesPath("tools/load/echo_load"), args, kRunTimeout);
 }
 
-// The report of a run expected to find errors: exit 1, errors > 0, and the
-// first error sample, which must contain `expected_text`.
-void ExpectErrors(const RunResult& run, const std::string& expected_text) {
+// The report of a run expected to find errors: exit 1, errors > 0, all of
+// them of `expected_kind` (errors_by_kind), and the first error sample,
+// which must contain `expected_text`.
+void ExpectErrors(const RunResult& run, const std::string& expected_kind,
+                  const std::string& expected_text) {
   const std::string context =
       run.status + "\nstdout: " + run.out + "\nstderr: " + run.err;
   ASSERT_TRUE(run.started) << context;
@@ -47,6 +49,14 @@ void ExpectErrors(const RunResult& run, const std::string& expected_text) {
   const JsonValue* errors = report->Find("errors");
   ASSERT_NE(errors, nullptr) << context;
   EXPECT_GT(errors->number, 0) << context;
+  const JsonValue* kinds = report->Find("errors_by_kind");
+  ASSERT_NE(kinds, nullptr) << context;
+  for (const char* kind : {"wrong_data", "closed", "stalled", "other"}) {
+    const JsonValue* count = kinds->Find(kind);
+    ASSERT_NE(count, nullptr) << kind << "\n" << context;
+    EXPECT_EQ(count->number, kind == expected_kind ? errors->number : 0) << kind << "\n"
+                                                                         << context;
+  }
   const JsonValue* samples = report->Find("error_samples");
   ASSERT_NE(samples, nullptr) << context;
   ASSERT_FALSE(samples->items.empty()) << context;
@@ -66,7 +76,7 @@ TEST(EchoLoadFailureTest, FlippedByteIsCaughtAtItsOffset) {
   FaultyEchoServer server(Fault::kFlipByte, 1000);
   ASSERT_EQ(server.error(), "");
   ExpectErrors(RunEchoLoad(Args(server.port(), "integrity", {"--connections", "2", "--bytes", "64k"})),
-               "wrong byte at stream offset 1000");
+               "wrong_data", "wrong byte at stream offset 1000");
 }
 
 TEST(EchoLoadFailureTest, FlippedByteFailsBulkToo) {
@@ -75,14 +85,14 @@ TEST(EchoLoadFailureTest, FlippedByteFailsBulkToo) {
   ExpectErrors(RunEchoLoad(Args(server.port(), "bulk",
                                 {"--connections", "1", "--message-size", "1k",
                                  "--in-flight", "2", "--duration", "0.5"})),
-               "wrong byte at stream offset 5000");
+               "wrong_data", "wrong byte at stream offset 5000");
 }
 
 TEST(EchoLoadFailureTest, EarlyCloseIsAnUnexpectedEof) {
   FaultyEchoServer server(Fault::kCloseEarly, 3000);
   ASSERT_EQ(server.error(), "");
   ExpectErrors(RunEchoLoad(Args(server.port(), "half-close", {"--connections", "2", "--bytes", "10000"})),
-               "3000 B echoed): unexpected EOF");
+               "closed", "3000 B echoed): unexpected EOF");
 }
 
 TEST(EchoLoadFailureTest, EarlyCloseFailsPingPong) {
@@ -90,7 +100,17 @@ TEST(EchoLoadFailureTest, EarlyCloseFailsPingPong) {
   ASSERT_EQ(server.error(), "");
   ExpectErrors(RunEchoLoad(Args(server.port(), "ping-pong",
                                 {"--message-size", "64", "--duration", "0.5"})),
-               "unexpected EOF");
+               "closed", "unexpected EOF");
+}
+
+TEST(EchoLoadFailureTest, StalledEchoIsATimeoutNotAClose) {
+  FaultyEchoServer server(Fault::kStall, 2000);
+  ASSERT_EQ(server.error(), "");
+  // A repeated flag keeps its last value: --timeout 0.5, as the stall is
+  // certain and waiting longer proves nothing more.
+  ExpectErrors(RunEchoLoad(Args(server.port(), "integrity",
+                                {"--connections", "2", "--bytes", "10000", "--timeout", "0.5"})),
+               "stalled", "2000 B echoed): timed out");
 }
 
 TEST(EchoLoadFailureTest, RefusedConnectIsAnError) {
@@ -106,7 +126,7 @@ TEST(EchoLoadFailureTest, RefusedConnectIsAnError) {
   ASSERT_EQ(::getsockname(bound.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
   const uint16_t port = ntohs(address.sin_port);
   ExpectErrors(RunEchoLoad(Args(port, "bulk", {"--connections", "3", "--duration", "0.2"})),
-               "connect to 127.0.0.1:" + std::to_string(port) + ": Connection refused");
+               "other", "connect to 127.0.0.1:" + std::to_string(port) + ": Connection refused");
 }
 
 TEST(EchoLoadFailureTest, BadFlagIsOneLineAndUsageWithExit2) {

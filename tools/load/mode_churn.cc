@@ -67,7 +67,7 @@ LoadReport RunChurn(Session& session) {
     if (status == ClientConnection::ReadStatus::kFailed) return fail(slot);
     if (slot.step == Step::kReadEcho) {
       if (status == ClientConnection::ReadStatus::kEof) {
-        c.Abandon("unexpected EOF before the whole echo came back");
+        c.Abandon(ErrorKind::kClosed, "unexpected EOF before the whole echo came back");
         return fail(slot);
       }
       if (c.bytes_verified() < message_size) return;
@@ -143,7 +143,8 @@ LoadReport RunChurn(Session& session) {
     for (size_t i = 0; i < slots.size(); ++i) {
       ClientConnection& c = slots[i].connection;
       if (active(slots[i]) && session.now() - c.last_progress() > session.timeout()) {
-        c.Abandon(c.open() ? "timed out: nothing moved within the timeout"
+        c.Abandon(ErrorKind::kStalled,
+                  c.open() ? "timed out: nothing moved within the timeout"
                            : "connect to " + session.server().ToString() + " timed out");
         fail(slots[i]);
       }
@@ -172,7 +173,8 @@ LoadReport RunChurn(Session& session) {
                    on_event, on_tick);
   for (Slot& slot : slots) {
     if (!active(slot)) continue;
-    slot.connection.Abandon("did not finish within the timeout after the run");
+    slot.connection.Abandon(ErrorKind::kStalled,
+                            "did not finish within the timeout after the run");
     fail(slot);
   }
 

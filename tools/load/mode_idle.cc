@@ -43,7 +43,7 @@ LoadReport RunIdle(Session& session) {
       char text[96];
       std::snprintf(text, sizeof(text), "the server closed the connection after %.1f s idle",
                     SecondsBetween(start, session.now()));
-      c.Abandon(text);
+      c.Abandon(ErrorKind::kClosed, text);
     }
     if (!c.open()) session.LogFailure(c);
   };
@@ -77,7 +77,7 @@ LoadReport RunIdle(Session& session) {
       return;
     }
     if (status == ClientConnection::ReadStatus::kEof) {
-      c.Abandon("unexpected EOF before the liveness message's echo");
+      c.Abandon(ErrorKind::kClosed, "unexpected EOF before the liveness message's echo");
       session.LogFailure(c);
     }
   };

@@ -70,7 +70,7 @@ LoadReport RunPipelined(Session& session) {
       x.messages_done = done;
     }
     if (status == ClientConnection::ReadStatus::kEof) {
-      c.Abandon("unexpected EOF: the server closed the connection");
+      c.Abandon(ErrorKind::kClosed, "unexpected EOF: the server closed the connection");
       session.LogFailure(c);
     }
   };
@@ -113,7 +113,8 @@ LoadReport RunPipelined(Session& session) {
     ClientConnection& c = connections[i];
     if (!c.open()) continue;
     if (has_outstanding(i)) {
-      c.Abandon("the echo did not complete within the timeout after the run");
+      c.Abandon(ErrorKind::kStalled,
+                "the echo did not complete within the timeout after the run");
       session.LogFailure(c);
       continue;
     }

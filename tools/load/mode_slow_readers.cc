@@ -78,7 +78,7 @@ LoadReport RunSlowReaders(Session& session) {
     ClientConnection& c = connections[i];
     if (!c.open()) continue;
     if (session.loop().Modify(c.fd(), EPOLLIN | EPOLLRDHUP, i) != 0) {
-      c.Abandon("epoll_ctl(EPOLL_CTL_MOD) failed");
+      c.Abandon(ErrorKind::kOther, "epoll_ctl(EPOLL_CTL_MOD) failed");
       session.LogFailure(c);
     } else if (c.outstanding() == 0) {
       ++result.fully_read_back;  // Nothing was accepted, so nothing is owed.
@@ -94,8 +94,8 @@ LoadReport RunSlowReaders(Session& session) {
     if (status == ClientConnection::ReadStatus::kFailed) {
       session.LogFailure(c);
     } else if (status == ClientConnection::ReadStatus::kEof && c.outstanding() > 0) {
-      c.Abandon("unexpected EOF: " + std::to_string(c.outstanding()) +
-                " accepted bytes never came back");
+      c.Abandon(ErrorKind::kClosed, "unexpected EOF: " + std::to_string(c.outstanding()) +
+                                        " accepted bytes never came back");
       session.LogFailure(c);
     }
     if (c.open() && c.outstanding() == 0) ++result.fully_read_back;

@@ -25,7 +25,7 @@ void AbandonStalled(Session& session, std::vector<ClientConnection>& connections
     if (!c.open() || !waiting(i) || now - c.last_progress() <= session.timeout()) continue;
     char seconds[32];
     std::snprintf(seconds, sizeof(seconds), "%.1f", SecondsBetween(c.last_progress(), now));
-    c.Abandon("timed out: nothing moved for " + std::string(seconds) +
+    c.Abandon(ErrorKind::kStalled, "timed out: nothing moved for " + std::string(seconds) +
               " s while waiting for " + what);
     session.LogFailure(c);
   }
@@ -35,7 +35,7 @@ void AbandonOpen(Session& session, std::vector<ClientConnection>& connections,
                  const std::string& why) {
   for (ClientConnection& c : connections) {
     if (!c.open()) continue;
-    c.Abandon(why);
+    c.Abandon(ErrorKind::kStalled, why);
     session.LogFailure(c);
   }
 }

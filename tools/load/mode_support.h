@@ -40,7 +40,8 @@ void Kick(const std::vector<ClientConnection>& connections, const EventHandler& 
 void AbandonStalled(Session& session, std::vector<ClientConnection>& connections,
                     const std::function<bool(size_t)>& waiting, const std::string& what);
 
-// Abandons (and logs) every connection still open, saying `why`.
+// Abandons (and logs) every connection still open, saying `why`: time ran
+// out on them, so each counts as ErrorKind::kStalled.
 void AbandonOpen(Session& session, std::vector<ClientConnection>& connections,
                  const std::string& why);
 

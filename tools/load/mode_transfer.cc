@@ -61,8 +61,9 @@ LoadReport RunTransfer(Session& session) {
         c.CloseGracefully();
         return;
       }
-      c.Abandon("unexpected EOF: " + std::to_string(total - c.bytes_verified()) +
-                " of " + std::to_string(total) + " bytes never came back");
+      c.Abandon(ErrorKind::kClosed,
+                "unexpected EOF: " + std::to_string(total - c.bytes_verified()) + " of " +
+                    std::to_string(total) + " bytes never came back");
       session.LogFailure(c);
       return;
     }

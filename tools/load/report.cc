@@ -186,7 +186,11 @@ std::string FormatJson(const LoadReport& r) {
     samples += JsonString(r.error_samples[i]);
   }
   samples += "]";
-  json.Int("errors", r.errors).Raw("error_samples", samples);
+  JsonObject by_kind;
+  for (const ErrorKind kind : kErrorKinds) by_kind.Int(ErrorKindName(kind), r.errors_by_kind[kind]);
+  json.Int("errors", r.errors)
+      .Raw("errors_by_kind", by_kind.Close())
+      .Raw("error_samples", samples);
   return json.Close();
 }
 

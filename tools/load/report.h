@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tools/load/error_kind.h"
 #include "tools/load/flags.h"
 #include "tools/load/percentiles.h"
 
@@ -67,6 +68,7 @@ struct LoadReport {
   std::optional<IdleResult> idle;
 
   uint64_t errors = 0;
+  ErrorCounts errors_by_kind;  // Adds up to `errors`.
   std::vector<std::string> error_samples;  // The first few, in order.
 };
 
@@ -75,7 +77,8 @@ struct LoadReport {
 std::string FormatSummaryLine(const LoadReport& report);
 
 // One JSON object on one line, without '\n': every field of the report
-// that applies to its mode, latency_us {p50, p90, p99, max} for ping-pong.
+// that applies to its mode, latency_us {p50, p90, p99, max} for ping-pong,
+// errors_by_kind {wrong_data, closed, stalled, other} always.
 std::string FormatJson(const LoadReport& report);
 
 // `text` as a JSON string literal, quotes included.

@@ -120,6 +120,8 @@ TEST(ReportTest, ChurnSlowReadersAndIdleSummaries) {
 TEST(ReportTest, BulkJsonIsWellFormedWithEveryMetric) {
   LoadReport r = BulkReport();
   r.errors = 2;
+  r.errors_by_kind[ErrorKind::kWrongData] = 1;
+  r.errors_by_kind[ErrorKind::kStalled] = 1;
   r.error_samples = {"connection 3 (sent 10 B, 2 B echoed): wrong byte", "second"};
   const std::string json = FormatJson(r);
   EXPECT_EQ(json.find('\n'), std::string::npos);
@@ -142,6 +144,13 @@ TEST(ReportTest, BulkJsonIsWellFormedWithEveryMetric) {
   ASSERT_EQ(samples->type, JsonValue::Type::kArray);
   ASSERT_EQ(samples->items.size(), 2u);
   EXPECT_EQ(samples->items[0].string, r.error_samples[0]);
+  const JsonValue* kinds = v.Find("errors_by_kind");
+  ASSERT_NE(kinds, nullptr);
+  ASSERT_EQ(kinds->type, JsonValue::Type::kObject);
+  EXPECT_EQ(Number(*kinds, "wrong_data"), 1);
+  EXPECT_EQ(Number(*kinds, "closed"), 0);
+  EXPECT_EQ(Number(*kinds, "stalled"), 1);
+  EXPECT_EQ(Number(*kinds, "other"), 0);
   // Fields of other modes stay out.
   for (const char* absent : {"latency_us", "bytes_per_connection", "opened", "open_at_end",
                              "stalled", "eof_after_full_echo"}) {

@@ -60,7 +60,7 @@ std::vector<ClientConnection> Session::ConnectAll(size_t count, uint32_t events)
           ClientConnection& c = connections[i];
           if (c.state() == ClientConnection::State::kConnecting &&
               now_ - c.last_progress() > timeout()) {
-            c.Abandon("connect to " + server_->ToString() + " timed out");
+            c.Abandon(ErrorKind::kStalled, "connect to " + server_->ToString() + " timed out");
             finish(c);
           }
         }
@@ -137,6 +137,7 @@ LoadReport Session::BaseReport(double seconds, uint64_t verified_in_phase,
     report.msgs_per_s = static_cast<double>(messages_in_phase) / seconds;
   }
   report.errors = errors_.count();
+  report.errors_by_kind = errors_.by_kind();
   report.error_samples = errors_.samples();
   return report;
 }

@@ -66,7 +66,9 @@ class Session {
   Nanos RefreshNow() { return now_ = MonotonicNow(); }
 
   // Adds a connection's error() to the log.
-  void LogFailure(const ClientConnection& connection) { errors_.Add(connection.error()); }
+  void LogFailure(const ClientConnection& connection) {
+    errors_.Add(connection.error_kind(), connection.error());
+  }
 
   // Opens connections for streams 0 .. count - 1, watched for `events` with
   // their index as tag, and waits until each is open or has failed (logged;

@@ -24,7 +24,8 @@ struct Client {
   UniqueFd fd;
   uint64_t echoed = 0;       // Bytes of the echo produced so far.
   std::string pending;       // Produced, not yet written.
-  bool stop_echoing = false; // kCloseEarly reached: FIN once pending is out.
+  bool stop_echoing = false; // kCloseEarly or kStall reached: input is
+                             // discarded (kCloseEarly: FIN once pending is out).
   bool write_shut = false;
   bool peer_eof = false;     // The client shut down: flush, then drop it.
   bool done = false;         // Drop it now.
@@ -100,7 +101,7 @@ void FaultyEchoServer::Serve() {
         for (ssize_t k = 0; k < n && !client.stop_echoing; ++k, ++client.echoed) {
           char byte = buffer[static_cast<size_t>(k)];
           if (fault_ == Fault::kFlipByte && client.echoed == at_) byte ^= 0x01;
-          if (fault_ == Fault::kCloseEarly && client.echoed == at_) {
+          if ((fault_ == Fault::kCloseEarly || fault_ == Fault::kStall) && client.echoed == at_) {
             client.stop_echoing = true;  // The rest of the input is discarded.
             break;
           }
@@ -115,7 +116,8 @@ void FaultyEchoServer::Serve() {
       }
       // A FIN, not a close: closing with unread input would send a reset,
       // and the client must see exactly `at` bytes and then EOF.
-      if (client.stop_echoing && client.pending.empty() && !client.write_shut) {
+      if (fault_ == Fault::kCloseEarly && client.stop_echoing && client.pending.empty() &&
+          !client.write_shut) {
         ::shutdown(client.fd.get(), SHUT_WR);
         client.write_shut = true;
       }

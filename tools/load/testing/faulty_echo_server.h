@@ -21,6 +21,8 @@ namespace testing {
 enum class Fault {
   kFlipByte,    // Byte `at` of each connection's echo has its low bit flipped.
   kCloseEarly,  // Each connection is closed (FIN) once `at` bytes are echoed.
+  kStall,       // Each connection stops echoing once `at` bytes are echoed,
+                // and stays open.
 };
 
 class FaultyEchoServer {
