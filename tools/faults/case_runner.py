@@ -10,6 +10,7 @@ Every check that fails is reported at once (oracles.Judge).
 
 import collections
 import os
+import re
 import shutil
 import time
 
@@ -112,7 +113,9 @@ class CaseRun:
                            time.monotonic() + seconds, self.on_run)
         try:
             while mix.running():
-                if not self.server.running():
+                # A sanitizer's report comes first: symbolizing it takes
+                # long enough for the clients to stall before the exit.
+                if self.server.sanitizer_report or not self.server.running():
                     self.fail("alive", self.death())
                     return False
                 mix.poll()
@@ -134,12 +137,14 @@ class CaseRun:
 
     def death(self):
         status = self.server.exit_status()
-        how = "killed by signal %d" % -status if status < 0 else "exit status %d" % status
+        if status is None:
+            how = "still exiting"
+        else:
+            how = "killed by signal %d" % -status if status < 0 else "exit status %d" % status
         return "the server died (%s): %s" % (how, self.sanitizer_line() or self.stderr_tail())
 
     def sanitizer_line(self):
-        return next((line for line in self.server.stderr_lines
-                     if "Sanitizer" in line or "runtime error:" in line), "")
+        return self.server.sanitizer_report
 
     def stderr_tail(self):
         return " | ".join(self.server.stderr_lines[-3:])
@@ -222,7 +227,12 @@ def descriptor_difference(baseline, now):
         return None
 
     def links(counter):
-        return ", ".join(sorted(counter.elements())) or "none"
+        """"3 socket, /dev/null": kinds counted, inode numbers left out."""
+        kinds = collections.Counter()
+        for link, count in counter.items():
+            kinds[re.sub(r":\[\d+\]$", "", link)] += count
+        return ", ".join(("%d %s" % (n, kind) if n > 1 else kind)
+                         for kind, n in sorted(kinds.items())) or "none"
     return "%d descriptors, baseline %d (extra: %s; missing: %s)" % (
         len(now), len(baseline), links(found - wanted), links(wanted - found))
 

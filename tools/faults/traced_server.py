@@ -13,6 +13,8 @@ import threading
 import time
 
 _LISTENING = re.compile(r"listening on (?P<address>\S+):(?P<port>\d+)$")
+# The first line of a sanitizer's report (ASan, LSan, UBSan).
+_SANITIZER = re.compile(r"ERROR: \w+Sanitizer|runtime error:")
 POLL_SECS = 0.02
 
 
@@ -23,12 +25,16 @@ class TracedServer:
                                        env=env, text=True, errors="replace")
         self._pid = None
         self.stderr_lines = []
+        self.sanitizer_report = ""  # Its first line, once one starts.
         self._reader = threading.Thread(target=self._read_stderr, daemon=True)
         self._reader.start()
 
     def _read_stderr(self):
         for line in self._process.stderr:
-            self.stderr_lines.append(line.rstrip("\n"))
+            line = line.rstrip("\n")
+            if not self.sanitizer_report and _SANITIZER.search(line):
+                self.sanitizer_report = line
+            self.stderr_lines.append(line)
 
     def wait_for_start(self, timeout):
         """("listening", port), ("exited", status) or ("timeout", None)."""
