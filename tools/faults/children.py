@@ -6,9 +6,15 @@ when strace is stuck. kill_all() runs in the caller's `finally`, whatever
 happened; SIGTERM and SIGINT to the tool, and the run's hard deadline
 (SIGALRM), become exceptions, so that `finally` runs for them too. They are
 held back while a child is being started, so that none escapes the list.
+
+A tool killed outright (SIGKILL: the bug hunt stops a detector so) runs no
+`finally`: each child is therefore started through util-linux's setpriv
+with SIGKILL as its parent-death signal, so it dies with the tool; strace's
+tracee dies with strace.
 """
 
 import os
+import shutil
 import signal
 import subprocess
 
@@ -46,6 +52,12 @@ def arm_deadline(seconds):
     signal.setitimer(signal.ITIMER_REAL, seconds)
 
 
+# setpriv is in util-linux, which Debian always installs; without it,
+# children are still killed on every exit but SIGKILL.
+_SETPRIV = shutil.which("setpriv")
+_DIE_WITH_PARENT = [_SETPRIV, "--pdeathsig", "KILL", "--"] if _SETPRIV else []
+
+
 class Children:
     def __init__(self):
         self._running = []
@@ -56,7 +68,8 @@ class Children:
         kwargs.setdefault("stdin", subprocess.DEVNULL)
         _spawn_state["starting"] += 1
         try:
-            process = subprocess.Popen(command, start_new_session=True, **kwargs)
+            process = subprocess.Popen(_DIE_WITH_PARENT + list(command),
+                                       start_new_session=True, **kwargs)
             self._running.append(process)
         finally:
             _spawn_state["starting"] -= 1
