@@ -83,6 +83,21 @@ class EchoServerLifecycleTest : public ::testing::Test {
     return std::nullopt;
   }
 
+  // Two clients from 127.0.0.1 are served (each echoes a ping, kept open in
+  // `held`); a third from there is refused: EOF or a reset, no byte.
+  void ServeTwoThenRefuseAThird(std::vector<UniqueFd>* held) {
+    for (UniqueFd& fd : *held) {
+      ASSERT_TRUE(Connect("127.0.0.1", port_, DeadlineIn(kIoTimeout), &fd));
+      ASSERT_TRUE(SendAll(fd.get(), "ping", DeadlineIn(kIoTimeout)));
+      EXPECT_EQ(ReadUpTo(fd.get(), 4, DeadlineIn(kIoTimeout)).bytes, "ping");
+    }
+    UniqueFd third;
+    ASSERT_TRUE(Connect("127.0.0.1", port_, DeadlineIn(kIoTimeout), &third));
+    const ReadResult refused = ReadUpTo(third.get(), 1, DeadlineIn(kIoTimeout));
+    EXPECT_TRUE(refused.eof || refused.error != 0) << "third client was not refused";
+    EXPECT_EQ(refused.bytes, "");
+  }
+
   std::optional<std::string> Stats() {
     if (!server_->Signal(SIGUSR1)) return std::nullopt;
     return AwaitLine("echo_server: stats: ");
@@ -169,16 +184,7 @@ TEST_F(EchoServerLifecycleTest, SecondSignalExitsAtOnce) {
 TEST_F(EchoServerLifecycleTest, ClientsBeyondTheLimitAreRefusedAndServiceResumes) {
   ASSERT_NO_FATAL_FAILURE(Start({"--max-connections", "2"}));
   std::vector<UniqueFd> held(2);
-  for (UniqueFd& fd : held) {
-    ASSERT_TRUE(Connect("127.0.0.1", port_, DeadlineIn(kIoTimeout), &fd));
-    ASSERT_TRUE(SendAll(fd.get(), "ping", DeadlineIn(kIoTimeout)));
-    EXPECT_EQ(ReadUpTo(fd.get(), 4, DeadlineIn(kIoTimeout)).bytes, "ping");
-  }
-  UniqueFd third;
-  ASSERT_TRUE(Connect("127.0.0.1", port_, DeadlineIn(kIoTimeout), &third));
-  const ReadResult refused = ReadUpTo(third.get(), 1, DeadlineIn(kIoTimeout));
-  EXPECT_TRUE(refused.eof || refused.error != 0) << "third client was not refused";
-  EXPECT_EQ(refused.bytes, "");
+  ASSERT_NO_FATAL_FAILURE(ServeTwoThenRefuseAThird(&held));
   ASSERT_TRUE(AwaitLine("echo_server: warning: refusing new connections: connection limit"));
   const auto stats = Stats();
   ASSERT_TRUE(stats);
@@ -199,15 +205,7 @@ TEST_F(EchoServerLifecycleTest, ClientsBeyondTheLimitAreRefusedAndServiceResumes
 TEST_F(EchoServerLifecycleTest, ClientsBeyondThePerAddressLimitAreRefusedOthersServed) {
   ASSERT_NO_FATAL_FAILURE(Start({"--max-connections-per-ip", "2"}));
   std::vector<UniqueFd> held(2);
-  for (UniqueFd& fd : held) {
-    ASSERT_TRUE(Connect("127.0.0.1", port_, DeadlineIn(kIoTimeout), &fd));
-    ASSERT_TRUE(SendAll(fd.get(), "ping", DeadlineIn(kIoTimeout)));
-    EXPECT_EQ(ReadUpTo(fd.get(), 4, DeadlineIn(kIoTimeout)).bytes, "ping");
-  }
-  UniqueFd third;
-  ASSERT_TRUE(Connect("127.0.0.1", port_, DeadlineIn(kIoTimeout), &third));
-  const ReadResult refused = ReadUpTo(third.get(), 1, DeadlineIn(kIoTimeout));
-  EXPECT_TRUE(refused.eof || refused.error != 0) << "third client was not refused";
+  ASSERT_NO_FATAL_FAILURE(ServeTwoThenRefuseAThird(&held));
 
   UniqueFd other;
   ConnectOptions from_elsewhere;
