@@ -45,13 +45,13 @@ constexpr auto kStopTimeout = 3s;
 
 // Small client buffers, so that a client that does not read leaves the echo
 // in the server (its kernel buffers and queue), not in its own buffers.
-const ConnectOptions kSmallBuffers{16 * 1024, 16 * 1024};
+const ConnectOptions kSmallBuffers{16 * 1024, 16 * 1024, ""};
 // For clients that flood a server until it stops reading. The server's own
 // buffers auto-tune to ~4.5 MB, and with a small send buffer the client gets
 // about one segment per delayed ACK (40 ms) through: seconds to fill. A
 // large send buffer keeps many segments in flight and fills it in
 // milliseconds; the receive buffer stays small.
-const ConnectOptions kFloodBuffers{16 * 1024, 1024 * 1024};
+const ConnectOptions kFloodBuffers{16 * 1024, 1024 * 1024, ""};
 // More than the server's buffers, its queue and kFloodBuffers' send buffer
 // hold together (~7 MB here), so a flooder stalls before running out.
 constexpr size_t kFloodSize = 16 * 1024 * 1024;

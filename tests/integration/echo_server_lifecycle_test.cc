@@ -37,7 +37,7 @@ constexpr auto kStartTimeout = 10s;
 constexpr auto kIoTimeout = 10s;
 // A client that reads nothing: small receive buffer, so the echo stays in
 // the server; large send buffer, so it fills the server fast.
-const ConnectOptions kFloodBuffers{16 * 1024, 1024 * 1024};
+const ConnectOptions kFloodBuffers{16 * 1024, 1024 * 1024, ""};
 constexpr size_t kFloodSize = 16 * 1024 * 1024;
 
 // Seconds of CPU (user + system) the process has used, from /proc.

@@ -39,7 +39,7 @@ constexpr auto kSettleTimeout = 5s;
 // server must stop reading. (Left to auto-tuning, loopback buffers on this
 // kind of machine grow to ~4.5 MB per connection before a sender stalls.)
 constexpr int kSmallBuffer = 16 * 1024;
-const ConnectOptions kSmallBuffers{kSmallBuffer, kSmallBuffer};
+const ConnectOptions kSmallBuffers{kSmallBuffer, kSmallBuffer, ""};
 
 std::string DescribeStats(const EchoServerStats& stats) {
   return "accepted=" + std::to_string(stats.accepted) +
