@@ -40,11 +40,17 @@ class Server:
     def __init__(self, command):
         self.process = subprocess.Popen(["taskset", "-c", CORES["server"], *command],
                                         stderr=subprocess.PIPE, text=True)
-        line = self.process.stderr.readline()
-        found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+        # Warnings (a low descriptor limit, say) may come first.
+        lines = []
+        found = None
+        while found is None and len(lines) < 20:
+            lines.append(self.process.stderr.readline())
+            found = re.search(r"listening on 127\.0\.0\.1:(\d+)", lines[-1])
+            if not lines[-1]:
+                break
         if not found:
             self.process.kill()
-            raise RuntimeError("no startup line from %s: %r" % (command[0], line))
+            raise RuntimeError("no startup line from %s: %r" % (command[0], lines))
         self.port = int(found.group(1))
         # Keep draining stderr so the server never blocks on it.
         threading.Thread(target=self.process.stderr.read, daemon=True).start()

@@ -55,7 +55,7 @@ def arm_deadline(seconds):
 # setpriv is in util-linux, which Debian always installs; without it,
 # children are still killed on every exit but SIGKILL.
 _SETPRIV = shutil.which("setpriv")
-_DIE_WITH_PARENT = [_SETPRIV, "--pdeathsig", "KILL", "--"] if _SETPRIV else []
+DIE_WITH_PARENT = [_SETPRIV, "--pdeathsig", "KILL", "--"] if _SETPRIV else []
 
 
 class Children:
@@ -68,7 +68,7 @@ class Children:
         kwargs.setdefault("stdin", subprocess.DEVNULL)
         _spawn_state["starting"] += 1
         try:
-            process = subprocess.Popen(_DIE_WITH_PARENT + list(command),
+            process = subprocess.Popen(DIE_WITH_PARENT + list(command),
                                        start_new_session=True, **kwargs)
             self._running.append(process)
         finally:

@@ -21,6 +21,8 @@ logged (-Z), which keeps the log small under load.
 import collections
 import re
 
+import children
+
 # "1234 recvfrom(7, ..., 0, NULL, NULL) = -1 ECONNRESET (Connection reset by peer) (INJECTED)"
 # or, when a call was interrupted by another thread's line, its second half
 # "1234 <... recvfrom resumed>...) = -1 ...". The pid column comes with -f.
@@ -39,6 +41,14 @@ def injection_rule(injection):
     return "inject=%s:error=%s:when=%s" % (injection.syscall, injection.errno, when)
 
 
+def _dies_with_strace(server_command):
+    """`server_command` killed when strace dies: a tracer's death only
+    detaches its tracee (strace 6.1 has no --kill-on-exit), and a SIGKILLed
+    run (the bug hunt stops a detector that way) would leave the server
+    running."""
+    return children.DIE_WITH_PARENT + list(server_command)
+
+
 def inject_command(strace, injections, log_path, server_command):
     """strace running `server_command` with `injections`, logging failed
     calls of the injected system calls to `log_path`."""
@@ -47,13 +57,13 @@ def inject_command(strace, injections, log_path, server_command):
                "-o", str(log_path), "-e", "trace=" + ",".join(syscalls)]
     for injection in injections:
         command += ["-e", injection_rule(injection)]
-    return command + ["--"] + list(server_command)
+    return command + ["--"] + _dies_with_strace(server_command)
 
 
 def probe_command(strace, log_path, server_command):
     """strace logging every call of `server_command` (for probe())."""
-    return [strace, "-f", "-qq", "-e", "signal=none", "-o", str(log_path), "--"] + list(
-        server_command)
+    return [strace, "-f", "-qq", "-e", "signal=none", "-o", str(log_path), "--"] + (
+        _dies_with_strace(server_command))
 
 
 def _call_name(line):
