@@ -64,10 +64,18 @@ EchoServer::EchoServer(ev::loop_ref loop, Acceptor* acceptor, Clock* clock,
       reaper_(loop),
       watch_check_(loop),
       read_buffer_(config.read_buffer_size > 0 ? config.read_buffer_size : 1) {
-  listener_watcher_.set<EchoServer, &EchoServer::OnListenerReady>(this);
-  listener_watcher_.start(acceptor_->ready_fd(), ev::READ);
   reaper_.set<EchoServer, &EchoServer::ReapRetired>(this);
   watch_check_.set<EchoServer, &EchoServer::OnWatchesChecked>(this);
+  listener_watcher_.set<EchoServer, &EchoServer::OnListenerReady>(this);
+  WatchListener();
+}
+
+// Starts the listener's watcher. If the kernel refuses to watch it, libev
+// reports EV_ERROR only after its next poll returns: watch_check_ makes
+// that poll not block (see echo_server.h).
+void EchoServer::WatchListener() {
+  listener_watcher_.start(acceptor_->ready_fd(), ev::READ);
+  watch_check_.start();
 }
 
 EchoServer::~EchoServer() { Stop(); }
@@ -129,7 +137,15 @@ EchoServerStats EchoServer::stats() const {
   return stats;
 }
 
-void EchoServer::OnListenerReady(ev::io& /*watcher*/, int /*revents*/) {
+void EchoServer::OnListenerReady(ev::io& /*watcher*/, int revents) {
+  if (revents & ev::ERROR) {
+    // The kernel refused to watch the listener (epoll_ctl failed, e.g.
+    // ENOMEM) and libev stopped its watcher: without a retry, no client
+    // would be accepted again while the process kept running.
+    WarnAboutAccepting(LogLevel::kError, "cannot watch the listener; retrying");
+    PauseAccepting();
+    return;
+  }
   AcceptPending();
 }
 
@@ -210,7 +226,7 @@ void EchoServer::PauseAccepting() {
 void EchoServer::ResumeAccepting() {
   if (!accepting_) return;
   if (!reserve_fd_.valid()) reserve_fd_ = acceptor_->OpenReserve();
-  listener_watcher_.start(acceptor_->ready_fd(), ev::READ);
+  WatchListener();
 }
 
 // Closes a client we will not serve. It sees the connection close at once

@@ -107,6 +107,7 @@ class EchoServer {
   void StopAccepting();
   void PauseAccepting();
   void ResumeAccepting();
+  void WatchListener();
   void Adopt(UniqueFd fd, std::string peer_group);
   bool OverPeerLimit(const std::string& peer_group) const;
   void WarnAboutAccepting(LogLevel level, const char* format, ...)

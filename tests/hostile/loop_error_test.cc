@@ -2,6 +2,8 @@
 // descriptor the loop cannot watch, and an accept() that fails in a way the
 // server does not classify.
 //
+// A listener the loop cannot watch at start-up is watched again.
+//
 // The kernel is made to answer as a hostile system would, by interposing
 // the two calls in this binary (libev and the listener call them through
 // the dynamic linker, so this definition wins; the real call is the raw
@@ -40,6 +42,8 @@ namespace {
 // The listening port whose accepted connections epoll refuses; 0: none.
 std::atomic<int> g_unwatchable_port{0};
 std::atomic<int> g_watches_refused{0};
+// How many more times epoll refuses to watch a listening socket.
+std::atomic<int> g_listener_watches_to_refuse{0};
 // While set, every accept4() fails with EINVAL; each attempt is counted.
 std::atomic<bool> g_accept_fails{false};
 std::atomic<int> g_accept_calls{0};
@@ -63,7 +67,18 @@ int ConnectedLocalPort(int fd) {
 
 }  // namespace
 
+bool IsListening(int fd) {
+  int listening = 0;
+  socklen_t length = sizeof(listening);
+  return ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 && listening;
+}
+
 extern "C" int epoll_ctl(int epfd, int op, int fd, epoll_event* event) {
+  if (op == EPOLL_CTL_ADD && IsListening(fd) && g_listener_watches_to_refuse.load() > 0) {
+    --g_listener_watches_to_refuse;
+    errno = ENOMEM;
+    return -1;
+  }
   const int port = g_unwatchable_port.load();
   if (op == EPOLL_CTL_ADD && port != 0 && ConnectedLocalPort(fd) == port) {
     ++g_watches_refused;
@@ -151,6 +166,25 @@ TEST_F(LoopErrorTest, UnclassifiedAcceptErrorBacksOffThenServesAgain) {
 
   ASSERT_TRUE(SendAll(pending.get(), "late", DeadlineIn(kIoTimeout)));
   EXPECT_EQ(ReadUpTo(pending.get(), 4, DeadlineIn(kIoTimeout)).bytes, "late");
+}
+
+// The loop cannot watch the listener at start-up (EV_ERROR on its watcher):
+// the server must watch it again, not silently stop accepting for good.
+TEST(LoopErrorListenerTest, ListenerTheLoopCannotWatchIsWatchedAgain) {
+  g_listener_watches_to_refuse = 1;
+  std::string error;
+  const std::unique_ptr<ServerThread> server = ServerThread::Start("127.0.0.1", &error);
+  ASSERT_NE(server, nullptr) << error;
+  ASSERT_TRUE(PollUntil([] { return g_listener_watches_to_refuse.load() == 0; },
+                        DeadlineIn(kIoTimeout)))
+      << "epoll_ctl was not interposed";
+  // The client comes after the refusal has been reported: a server that let
+  // its listener go unwatched never accepts it.
+  std::this_thread::sleep_for(500ms);
+  UniqueFd client;
+  ASSERT_TRUE(Connect("127.0.0.1", server->port(), DeadlineIn(kIoTimeout), &client));
+  ASSERT_TRUE(SendAll(client.get(), "ping", DeadlineIn(kIoTimeout)));
+  EXPECT_EQ(ReadUpTo(client.get(), 4, DeadlineIn(kIoTimeout)).bytes, "ping");
 }
 
 }  // namespace

@@ -84,15 +84,10 @@ KnownDefect = collections.namedtuple("KnownDefect", "name syscall target oracles
 # case whose injections all match a known defect: the case reports them as
 # that defect, and the run passes; any other oracle still fails the run.
 # `--no-known-defects` turns them back into plain failures.
-# (A client's failed registration is no longer one: EchoServer closes a
-# client whose watcher reports EV_ERROR, so epoll_ctl rounds hold the server
-# to every oracle.)
+# (A client's or the listener's failed registration is no longer one:
+# EchoServer closes a client whose watcher reports EV_ERROR, and watches the
+# listener again after a pause, so those cases hold it to every oracle.)
 KNOWN_DEFECTS = (
-    KnownDefect(
-        "epoll_ctl_listener_lost", "epoll_ctl", "listener", ("new_client",),
-        "libev stops the listener's watcher and invokes it with EV_ERROR; "
-        "EchoServer::OnListenerReady ignores EV_ERROR, so no client is "
-        "accepted again, while the process keeps running"),
     KnownDefect(
         "epoll_ctl_signal_wakeup_lost", "epoll_ctl", "anon_inode:[eventfd]", ("sigterm",),
         "the failed registration is libev's own signal wakeup descriptor; "

@@ -172,21 +172,21 @@ class OracleTest(unittest.TestCase):
 
     def test_known_defect_excuses_only_its_oracles_and_its_target(self):
         judge = self.judge()
-        case = judge.begin("startup epoll_ctl #2")
-        hit_listener = [("epoll_ctl", "listener")]
-        case.failed("new_client", "no echo", hit_listener)
-        case.failed("sigterm", "hang", hit_listener)  # Not what that defect explains.
-        case.failed("descriptors", "one more", [("epoll_ctl", "client")])  # Not a known one.
-        self.assertEqual(case.verdicts["new_client"]["verdict"], oracles.KNOWN)
-        self.assertEqual(case.verdicts["sigterm"]["verdict"], oracles.FAIL)
+        case = judge.begin("startup epoll_ctl #1")
+        hit_wakeup = [("epoll_ctl", "anon_inode:[eventfd]")]
+        case.failed("sigterm", "hang", hit_wakeup)
+        case.failed("new_client", "no echo", hit_wakeup)  # Not what that defect explains.
+        case.failed("descriptors", "one more", [("epoll_ctl", "listener")])  # Not a known one.
+        self.assertEqual(case.verdicts["sigterm"]["verdict"], oracles.KNOWN)
+        self.assertEqual(case.verdicts["new_client"]["verdict"], oracles.FAIL)
         self.assertEqual(case.verdicts["descriptors"]["verdict"], oracles.FAIL)
-        self.assertEqual(case.defects, ["epoll_ctl_listener_lost"])
-        self.assertIn("ORACLE FAILED (faults): sigterm", self.stream.getvalue())
+        self.assertEqual(case.defects, ["epoll_ctl_signal_wakeup_lost"])
+        self.assertIn("ORACLE FAILED (faults): new_client", self.stream.getvalue())
 
     def test_without_known_defects_every_failure_counts(self):
         judge = self.judge(use_known_defects=False)
-        judge.begin("startup epoll_ctl #2").failed("new_client", "no echo",
-                                                   [("epoll_ctl", "listener")])
+        judge.begin("startup epoll_ctl #1").failed("sigterm", "hang",
+                                                   [("epoll_ctl", "anon_inode:[eventfd]")])
         self.assertEqual(judge.failures(), 1)
 
     def test_known_defects_name_real_oracles(self):
