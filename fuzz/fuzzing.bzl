@@ -3,12 +3,15 @@
 For `name` it declares:
   name            a cc_test replaying corpus/<name>/ and regressions/<name>/
                   through a plain main() (no engine), so `bazel test //...`
-                  runs every seed and every past crash, with any --config.
+                  runs every seed and every past crash, with any --config;
+                  tagged fuzz-test, as rules_fuzzing tags its regression
+                  tests (`bazel test --test_tag_filters=fuzz-test //...`).
   name_bin        the libFuzzer binary; build it with --config=fuzz (tagged
                   manual: it only links with clang's -fsanitize=fuzzer).
   name_run        a launcher: bazel run --config=fuzz //fuzz:name_run --
-                  [--timeout_secs=N] [--regression] [--clean] [--jobs=N]
-                  [-- libFuzzer flags...]
+                  [--timeout_secs N] [--regression] [--clean] [--jobs N]
+                  [--fuzzing_output_root DIR] [-- libFuzzer flags...]
+                  (rules_fuzzing's flags, see run_fuzzer.py)
   name_options    bazel-bin/fuzz/<name>.options, a copy of the target's
                   engine options (read by the launcher and by tools/dev fuzz).
 
@@ -59,6 +62,7 @@ def echo_fuzz_test(name, srcs, deps = [], **kwargs):
     native.cc_test(
         name = name,
         size = kwargs.pop("size", "small"),
+        tags = ["fuzz-test"] + kwargs.pop("tags", []),
         args = replay_args,
         data = corpus + regressions,
         deps = [name + "_harness", "//fuzz:replay_main"],
@@ -93,7 +97,7 @@ def echo_fuzz_test(name, srcs, deps = [], **kwargs):
     native.sh_binary(
         name = name + "_run",
         testonly = True,
-        srcs = ["//fuzz:run_fuzzer.sh"],
+        srcs = ["//fuzz:run_fuzzer.py"],
         args = launcher_args,
         data = launcher_data,
         tags = ["manual"],

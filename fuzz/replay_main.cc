@@ -2,9 +2,12 @@
 // fuzzing engine (OpenSSL's fuzz/test-corpus.c idea).
 //
 // usage: <target> PATH...   each PATH is a file or a directory (recursed);
-// every file is fed once to LLVMFuzzerTestOneInput. It fails if a path is
-// missing or if no file at all was replayed, so an emptied corpus cannot
-// pass silently. An oracle failure or sanitizer report aborts the process.
+// every file is fed once to LLVMFuzzerTestOneInput, its name printed first
+// (as rules_fuzzing's replayer does), so when an oracle failure or sanitizer
+// report aborts the process, the test log ends with the input's name. It
+// fails if a path is missing, if the target returns non-zero (libFuzzer
+// reserves other values), or if no file at all was replayed, so an emptied
+// corpus cannot pass silently.
 
 #include <algorithm>
 #include <cstdint>
@@ -31,9 +34,14 @@ bool ReplayFile(const fs::path& path) {
   }
   const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                                    std::istreambuf_iterator<char>());
+  std::fprintf(stderr, "replay: running %s\n", path.c_str());
   // A copy of exactly `size` bytes, so ASan sees reads past the end.
   std::vector<uint8_t> exact(bytes);
-  LLVMFuzzerTestOneInput(exact.data(), exact.size());
+  const int result = LLVMFuzzerTestOneInput(exact.data(), exact.size());
+  if (result != 0) {
+    std::fprintf(stderr, "replay: %s: the target returned %d, not 0\n", path.c_str(), result);
+    return false;
+  }
   return true;
 }
 

@@ -14,6 +14,7 @@ and report with AFL++ (tools/dev fuzz --engine afl).
 
 import argparse
 import collections
+import configparser
 import json
 import os
 import pathlib
@@ -43,12 +44,9 @@ Engine = collections.namedtuple("Engine", "name binary options fuzz minimize mer
 
 def read_engine_options(path):
     """The [libfuzzer] key = value pairs of a target's .options file."""
-    options = {}
-    for line in pathlib.Path(path).read_text().splitlines():
-        if "=" in line and not line.startswith("["):
-            key, value = (part.strip() for part in line.split("=", 1))
-            options[key] = value
-    return options
+    options = configparser.ConfigParser()
+    options.read(path)
+    return dict(options["libfuzzer"]) if options.has_section("libfuzzer") else {}
 
 
 class Target:
