@@ -220,12 +220,14 @@ def minimize(target, artifact, work):
 
 
 def keep_reproducer(campaign, path, kind, signature):
+    # Named after its target, so that it reproduces from any folder
+    # (tools/dev repro infers the target from the name).
+    name = "%s-crash-%s-%s" % (campaign.target.name, libfuzzer_log.slug(kind), signature)
     if not campaign.args.save:
-        kept = campaign.work / ("crash-%s-%s" % (libfuzzer_log.slug(kind), signature))
+        kept = campaign.work / name
     else:
         campaign.target.regressions.mkdir(parents=True, exist_ok=True)
-        kept = campaign.target.regressions / (
-            "crash-%s-%s" % (libfuzzer_log.slug(kind), signature))
+        kept = campaign.target.regressions / name
     shutil.copyfile(path, kept)
     return kept
 
@@ -342,9 +344,11 @@ def main(argv, engine=None):
     findings = sum(len(r["findings"]) for r in results)
     errors = sum(len(r["errors"]) for r in results)
     for r in results:
-        print("fuzz: %-12s %4ds  %9d execs  %6d exec/s (%d/s per job)  cov %d  "
+        failed = r["findings"] or r["errors"]
+        print("fuzz: %-12s %s: %4ds  %9d execs  %6d exec/s (%d/s per job)  cov %d  "
               "+%d corpus  %d finding(s)" % (
-                  r["target"], r["seconds"], r["execs"], r["exec_per_sec"],
+                  r["target"], "FAILED" if failed else "PASSED",
+                  r["seconds"], r["execs"], r["exec_per_sec"],
                   r["exec_per_sec_per_job"], r["coverage"], r["merged_into_corpus"],
                   len(r["findings"]) + len(r["errors"])))
         for f in r["findings"]:

@@ -288,7 +288,7 @@ def main(argv):
     print(hunt_report.markdown(summary))
     print("hunt: report %s, %s and %s" % (paths["md"], paths["html"], paths["json"]))
     for row in summary["rows"]:
-        print("hunt: %-26s %s: %s" % (row["variant"], "passed" if row["passed"] else "FAILED",
+        print("hunt: %-26s %s: %s" % (row["variant"], "PASSED" if row["passed"] else "FAILED",
                                        row["verdict"]))
     if all(row["passed"] for row in summary["rows"]):
         shutil.rmtree(work_root, ignore_errors=True)
