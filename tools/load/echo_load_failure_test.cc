@@ -15,7 +15,7 @@
 #include "gtest/gtest.h"
 #include "src/posix/unique_fd.h"
 #include "tools/load/testing/faulty_echo_server.h"
-#include "tools/load/testing/json_value.h"
+#include "tools/load/testing/report_json.h"
 #include "tools/load/testing/subprocess.h"
 
 namespace echo {
@@ -25,7 +25,8 @@ namespace {
 using namespace std::chrono_literals;
 using testing::Fault;
 using testing::FaultyEchoServer;
-using testing::JsonValue;
+using testing::Json;
+using testing::Number;
 using testing::RunResult;
 
 constexpr auto kRunTimeout = 60s;
@@ -43,25 +44,20 @@ void ExpectErrors(const RunResult& run, const std::string& expected_kind,
       run.status + "\nstdout: " + run.out + "\nstderr: " + run.err;
   ASSERT_TRUE(run.started) << context;
   EXPECT_EQ(run.exit_code, 1) << context;
-  std::string error;
-  const auto report = testing::ParseJson(run.out, &error);
-  ASSERT_TRUE(report.has_value()) << error << "\n" << context;
-  const JsonValue* errors = report->Find("errors");
-  ASSERT_NE(errors, nullptr) << context;
-  EXPECT_GT(errors->number, 0) << context;
-  const JsonValue* kinds = report->Find("errors_by_kind");
-  ASSERT_NE(kinds, nullptr) << context;
+  const Json report = testing::ParseReport(run.out);
+  const double errors = Number(report, "errors");
+  EXPECT_GT(errors, 0) << context;
+  ASSERT_TRUE(report.contains("errors_by_kind")) << context;
   for (const char* kind : {"wrong_data", "closed", "stalled", "other"}) {
-    const JsonValue* count = kinds->Find(kind);
-    ASSERT_NE(count, nullptr) << kind << "\n" << context;
-    EXPECT_EQ(count->number, kind == expected_kind ? errors->number : 0) << kind << "\n"
-                                                                         << context;
+    EXPECT_EQ(Number(report["errors_by_kind"], kind), kind == expected_kind ? errors : 0)
+        << kind << "\n" << context;
   }
-  const JsonValue* samples = report->Find("error_samples");
-  ASSERT_NE(samples, nullptr) << context;
-  ASSERT_FALSE(samples->items.empty()) << context;
-  EXPECT_NE(samples->items[0].string.find(expected_text), std::string::npos)
-      << "first error: " << samples->items[0].string << "\n" << context;
+  ASSERT_TRUE(report.contains("error_samples")) << context;
+  const Json& samples = report["error_samples"];
+  ASSERT_FALSE(samples.empty()) << context;
+  const std::string first = samples[0];
+  EXPECT_NE(first.find(expected_text), std::string::npos)
+      << "first error: " << first << "\n" << context;
 }
 
 std::vector<std::string> Args(uint16_t port, const std::string& mode,

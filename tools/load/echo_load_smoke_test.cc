@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "tools/load/testing/json_value.h"
+#include "tools/load/testing/report_json.h"
 #include "tools/load/testing/subprocess.h"
 
 namespace echo {
@@ -22,7 +22,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::BackgroundServer;
-using testing::JsonValue;
+using testing::Json;
+using testing::Number;
+using testing::Text;
 using testing::RunResult;
 
 // Generous bounds that only a broken program reaches (sanitizer builds
@@ -39,7 +41,7 @@ class EchoLoadSmokeTest : public ::testing::Test {
 
   // Runs echo_load --json against the server with `args`; expects exit 0,
   // a well-formed report of `mode` with 0 errors, and returns it.
-  JsonValue RunClean(const std::string& mode, std::vector<std::string> args) {
+  Json RunClean(const std::string& mode, std::vector<std::string> args) {
     args.insert(args.end(), {"--port", std::to_string(server_->port()), "--mode", mode,
                              "--json", "--timeout", "10"});
     const RunResult run = testing::RunToExit(testing::RunfilesPath("tools/load/echo_load"),
@@ -49,34 +51,19 @@ class EchoLoadSmokeTest : public ::testing::Test {
                                 "\nserver stderr: " + server_->Stderr();
     EXPECT_TRUE(run.started) << context;
     EXPECT_EQ(run.exit_code, 0) << context;
-    std::string error;
-    const auto report = testing::ParseJson(run.out, &error);
-    EXPECT_TRUE(report.has_value()) << error << "\n" << context;
-    if (!report) return JsonValue{};
-    EXPECT_EQ(Text(*report, "mode"), mode);
-    EXPECT_EQ(Number(*report, "errors"), 0) << context;
+    const Json report = testing::ParseReport(run.out);
+    EXPECT_EQ(Text(report, "mode"), mode);
+    EXPECT_EQ(Number(report, "errors"), 0) << context;
     EXPECT_TRUE(server_->Running()) << context;
-    return *report;
-  }
-
-  static double Number(const JsonValue& object, const std::string& key) {
-    const JsonValue* v = object.Find(key);
-    EXPECT_TRUE(v != nullptr && v->type == JsonValue::Type::kNumber) << key;
-    return v != nullptr ? v->number : -1;
-  }
-
-  static std::string Text(const JsonValue& object, const std::string& key) {
-    const JsonValue* v = object.Find(key);
-    EXPECT_TRUE(v != nullptr && v->type == JsonValue::Type::kString) << key;
-    return v != nullptr ? v->string : "";
+    return report;
   }
 
   std::unique_ptr<BackgroundServer> server_;
 };
 
 TEST_F(EchoLoadSmokeTest, BulkEchoesEveryMessage) {
-  const JsonValue r = RunClean("bulk", {"--connections", "4", "--message-size", "1k",
-                                        "--in-flight", "4", "--duration", "1"});
+  const Json r = RunClean("bulk", {"--connections", "4", "--message-size", "1k",
+                                   "--in-flight", "4", "--duration", "1"});
   EXPECT_GT(Number(r, "messages"), 0);
   EXPECT_GT(Number(r, "mb_per_s"), 0);
   EXPECT_GT(Number(r, "msgs_per_s"), 0);
@@ -86,30 +73,30 @@ TEST_F(EchoLoadSmokeTest, BulkEchoesEveryMessage) {
 }
 
 TEST_F(EchoLoadSmokeTest, PingPongReportsOrderedLatencies) {
-  const JsonValue r =
+  const Json r =
       RunClean("ping-pong", {"--connections", "2", "--message-size", "64", "--duration", "1"});
-  const JsonValue* latency = r.Find("latency_us");
-  ASSERT_NE(latency, nullptr);
+  ASSERT_TRUE(r.contains("latency_us"));
+  const Json& latency = r["latency_us"];
   // One sample per echo: those of the measured phase, plus at most one per
   // connection that completes during the wind-down.
-  EXPECT_GE(Number(*latency, "samples"), Number(r, "messages"));
-  EXPECT_LE(Number(*latency, "samples"), Number(r, "messages") + 2);
+  EXPECT_GE(Number(latency, "samples"), Number(r, "messages"));
+  EXPECT_LE(Number(latency, "samples"), Number(r, "messages") + 2);
   EXPECT_GT(Number(r, "messages"), 0);
-  EXPECT_GT(Number(*latency, "p50"), 0);
-  EXPECT_LE(Number(*latency, "p50"), Number(*latency, "p90"));
-  EXPECT_LE(Number(*latency, "p90"), Number(*latency, "p99"));
-  EXPECT_LE(Number(*latency, "p99"), Number(*latency, "max"));
+  EXPECT_GT(Number(latency, "p50"), 0);
+  EXPECT_LE(Number(latency, "p50"), Number(latency, "p90"));
+  EXPECT_LE(Number(latency, "p90"), Number(latency, "p99"));
+  EXPECT_LE(Number(latency, "p99"), Number(latency, "max"));
   EXPECT_EQ(Number(r, "bytes_verified"), Number(r, "bytes_sent"));
 }
 
 TEST_F(EchoLoadSmokeTest, IntegrityGetsEveryByteBack) {
-  const JsonValue r = RunClean("integrity", {"--connections", "4", "--bytes", "2m"});
+  const Json r = RunClean("integrity", {"--connections", "4", "--bytes", "2m"});
   EXPECT_EQ(Number(r, "bytes_sent"), 4.0 * (2 << 20));
   EXPECT_EQ(Number(r, "bytes_verified"), 4.0 * (2 << 20));
 }
 
 TEST_F(EchoLoadSmokeTest, HalfCloseGetsEveryByteThenEof) {
-  const JsonValue r = RunClean("half-close", {"--connections", "4", "--bytes", "1m"});
+  const Json r = RunClean("half-close", {"--connections", "4", "--bytes", "1m"});
   EXPECT_EQ(Number(r, "bytes_verified"), 4.0 * (1 << 20));
   EXPECT_EQ(Number(r, "eof_after_full_echo"), 4);
 }
@@ -117,20 +104,20 @@ TEST_F(EchoLoadSmokeTest, HalfCloseGetsEveryByteThenEof) {
 TEST_F(EchoLoadSmokeTest, SlowReadersAreHeldBackThenReadBackCompletely) {
   // 64 MiB is far more than the server's queue (64 KiB) and the kernel's
   // socket buffers hold, so a bounded server must stall every connection.
-  const JsonValue r = RunClean("slow-readers", {"--connections", "3", "--bytes", "64m",
+  const Json r = RunClean("slow-readers", {"--connections", "3", "--bytes", "64m",
                                                 "--duration", "1"});
   EXPECT_EQ(Number(r, "stalled"), 3);
-  const JsonValue* accepted = r.Find("accepted_per_connection");
-  ASSERT_NE(accepted, nullptr);
-  EXPECT_GT(Number(*accepted, "min"), 0);
-  EXPECT_LT(Number(*accepted, "max"), 64.0 * (1 << 20));
+  ASSERT_TRUE(r.contains("accepted_per_connection"));
+  const Json& accepted = r["accepted_per_connection"];
+  EXPECT_GT(Number(accepted, "min"), 0);
+  EXPECT_LT(Number(accepted, "max"), 64.0 * (1 << 20));
   // Once the clients read, the server drains: every accepted byte returns.
   EXPECT_EQ(Number(r, "fully_read_back"), 3);
   EXPECT_EQ(Number(r, "bytes_verified"), Number(r, "bytes_sent"));
 }
 
 TEST_F(EchoLoadSmokeTest, ChurnResetsHalfAndVerifiesHalf) {
-  const JsonValue r = RunClean("churn", {"--connections", "8", "--message-size", "512",
+  const Json r = RunClean("churn", {"--connections", "8", "--message-size", "512",
                                          "--duration", "1"});
   const double opened = Number(r, "opened");
   const double resets = Number(r, "closed_by_rst");
@@ -145,7 +132,7 @@ TEST_F(EchoLoadSmokeTest, ChurnResetsHalfAndVerifiesHalf) {
 }
 
 TEST_F(EchoLoadSmokeTest, IdleConnectionsStayOpenAndAlive) {
-  const JsonValue r = RunClean("idle", {"--connections", "200", "--message-size", "16",
+  const Json r = RunClean("idle", {"--connections", "200", "--message-size", "16",
                                         "--duration", "1"});
   EXPECT_EQ(Number(r, "open_at_end"), 200);
   EXPECT_EQ(Number(r, "alive"), 200);
