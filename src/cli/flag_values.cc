@@ -2,8 +2,6 @@
 
 #include <limits>
 
-#include "src/core/bug_injection.h"
-
 namespace echo {
 
 std::string QuoteForMessage(const std::string& text) {
@@ -64,11 +62,7 @@ bool ParseSeconds(const std::string& text, int64_t max_ms, int64_t* ms) {
   }
   uint64_t seconds = 0;
   if (!ParseUnsigned(whole, static_cast<uint64_t>(max_ms / 1000), &seconds)) return false;
-#if ECHO_BUG_SECONDS_FRACTION_MISREAD  // INJECTED BUG SECONDS_FRACTION_MISREAD: no padding.
-  if (fraction.empty()) fraction = "0";
-#else
   fraction.resize(3, '0');
-#endif
   const int64_t value = static_cast<int64_t>(seconds) * 1000 + std::stoi(fraction);
   if (value > max_ms) return false;
   *ms = value;

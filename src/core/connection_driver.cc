@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <utility>
 
-#include "src/core/bug_injection.h"
-
 namespace echo {
 namespace {
 
@@ -20,10 +18,6 @@ ConnectionDriver::ConnectionDriver(std::unique_ptr<Socket> socket,
 
 ConnectionDriver::~ConnectionDriver() {
   if (!finished_) socket_->Close();
-#if ECHO_BUG_LEAK_ON_RESET
-  // INJECTED BUG LEAK_ON_RESET: the descriptor outlives its connection.
-  if (connection_.close_reason() == CloseReason::kPeerReset) socket_.release();
-#endif
 }
 
 Interest ConnectionDriver::interest() const {
@@ -98,12 +92,7 @@ void ConnectionDriver::DiscardUntilEof(ReadBuffer scratch, Millis now) {
 }
 
 void ConnectionDriver::CloseSocket() {
-#if ECHO_BUG_LEAK_ON_RESET
-  // INJECTED BUG LEAK_ON_RESET: the reset path forgets to close the socket.
-  if (connection_.close_reason() != CloseReason::kPeerReset) socket_->Close();
-#else
   socket_->Close();
-#endif
   lingering_ = false;
   finished_ = true;
 }
@@ -128,9 +117,6 @@ void ConnectionDriver::ReadAvailable(ReadBuffer scratch, Millis now) {
         break;
       }
       case IoStatus::kWouldBlock:
-#if ECHO_BUG_EAGAIN_IS_FATAL
-        connection_.OnReadError(IoError::kOther);  // INJECTED BUG EAGAIN_IS_FATAL
-#endif
         return;
       case IoStatus::kEof:
         connection_.OnPeerEof();
@@ -147,12 +133,7 @@ void ConnectionDriver::WriteQueued(Millis now) {
     const ByteView pending = connection_.PendingOutput();
     if (pending.empty()) return;
     const size_t written = WriteFrom(pending);
-#if ECHO_BUG_PARTIAL_WRITE_AS_COMPLETE
-    // INJECTED BUG PARTIAL_WRITE_AS_COMPLETE: counts the whole front as sent.
-    connection_.OnWritten(written > 0 ? pending.size : written, now);
-#else
     connection_.OnWritten(written, now);
-#endif
     if (socket_full_) return;
   }
 }

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "src/core/bug_injection.h"
-
 namespace echo {
 
 const char* CloseReasonName(CloseReason reason) {
@@ -32,11 +30,7 @@ EchoConnection::EchoConnection() : EchoConnection(Options(), 0) {}
 
 size_t EchoConnection::ReadRoom() const {
   if (closed() || peer_eof_ || draining_) return 0;
-#if ECHO_BUG_NO_BACKPRESSURE
-  return SIZE_MAX / 2;  // INJECTED BUG NO_BACKPRESSURE
-#else
   return queue_.room();
-#endif
 }
 
 size_t EchoConnection::OnData(ByteView bytes, Millis now) {
@@ -69,11 +63,7 @@ void EchoConnection::OnDataEchoedDirectly(ByteView bytes, size_t echoed,
 void EchoConnection::OnPeerEof() {
   if (closed()) return;
   peer_eof_ = true;
-#if ECHO_BUG_EOF_DROPS_QUEUE
-  Close(CloseReason::kPeerFinished);  // INJECTED BUG EOF_DROPS_QUEUE
-#else
   FinishIfFlushed();
-#endif
 }
 
 void EchoConnection::OnReadError(IoError error) {
@@ -84,9 +74,6 @@ void EchoConnection::OnReadError(IoError error) {
 
 void EchoConnection::OnWriteError(IoError error) {
   if (closed()) return;
-#if ECHO_BUG_IGNORE_WRITE_ERROR
-  return;  // INJECTED BUG IGNORE_WRITE_ERROR
-#endif
   Close(error == IoError::kConnectionReset ? CloseReason::kPeerReset
                                            : CloseReason::kWriteFailed);
 }

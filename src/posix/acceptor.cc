@@ -5,8 +5,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "src/core/bug_injection.h"
-
 namespace echo {
 
 AcceptResult AcceptResultFromRaw(RawIo raw) {
@@ -67,11 +65,7 @@ std::string PeerGroupOf(const sockaddr_storage& address, socklen_t length) {
 
 AcceptResult RetryAccept(const std::function<RawIo()>& call) {
   RawIo raw = call();
-#if ECHO_BUG_STALE_ERRNO_ACCEPT  // INJECTED BUG STALE_ERRNO_ACCEPT: errno read on success.
-  while (raw.saved_errno == InterruptedErrno()) raw = call();
-#else
   while (IsInterrupted(raw)) raw = call();
-#endif
   return AcceptResultFromRaw(raw);
 }
 

@@ -4,8 +4,6 @@
 
 #include <cerrno>
 
-#include "src/core/bug_injection.h"
-
 namespace echo {
 
 IoResult PosixSocket::Read(uint8_t* buffer, size_t capacity) {
@@ -20,12 +18,7 @@ IoResult PosixSocket::Read(uint8_t* buffer, size_t capacity) {
 IoResult PosixSocket::Write(ByteView bytes) {
   return RetryInterrupted(
       [&] {
-#if ECHO_BUG_SIGPIPE
-        // INJECTED BUG SIGPIPE: a send to a vanished peer raises SIGPIPE.
-        const int flags = 0;
-#else
         const int flags = MSG_NOSIGNAL;
-#endif
         const ssize_t n = ::send(fd_.get(), bytes.data, bytes.size, flags);
         return RawIo{n, errno};
       },

@@ -6,7 +6,6 @@
 #include <cstring>
 #include <utility>
 
-#include "src/core/bug_injection.h"
 #include "src/posix/posix_socket.h"
 #include "src/server/log.h"
 
@@ -154,11 +153,7 @@ void EchoServer::AcceptPending() {
     AcceptResult result = acceptor_->Accept();
     switch (result.status) {
       case AcceptStatus::kAccepted:
-#if ECHO_BUG_LIMIT_OFF_BY_ONE  // INJECTED BUG LIMIT_OFF_BY_ONE
-        if (clients_.size() > config_.max_connections) {
-#else
         if (clients_.size() >= config_.max_connections) {
-#endif
           Refuse(std::move(result.fd), "connection limit reached");
         } else if (OverPeerLimit(result.peer_group)) {
           Refuse(std::move(result.fd), "too many connections from one address");
@@ -170,12 +165,6 @@ void EchoServer::AcceptPending() {
       case AcceptStatus::kWouldBlock:
         return;
       case AcceptStatus::kConnectionGone:
-#if ECHO_BUG_ACCEPT_ABORT_STOPS_LISTENER  // INJECTED BUG ACCEPT_ABORT_STOPS_LISTENER
-        WarnAboutAccepting(LogLevel::kError, "accept failed: %s",
-                           std::strerror(result.system_code));
-        listener_watcher_.stop();
-        return;
-#endif
         break;
       case AcceptStatus::kOutOfDescriptors:
         RefuseOnePending();
@@ -199,11 +188,7 @@ void EchoServer::RefuseOnePending() {
   if (result.status == AcceptStatus::kAccepted) {
     Refuse(std::move(result.fd), "out of file descriptors");
   }
-#if ECHO_BUG_RESERVE_NOT_RESTORED  // INJECTED BUG RESERVE_NOT_RESTORED
-  if (result.status != AcceptStatus::kAccepted) reserve_fd_ = acceptor_->OpenReserve();
-#else
   reserve_fd_ = acceptor_->OpenReserve();
-#endif
   if (result.status == AcceptStatus::kOutOfDescriptors) {
     // The reserve did not help (system-wide ENFILE, no memory, or no reserve
     // descriptor): pause accepting briefly instead of spinning.
@@ -212,9 +197,7 @@ void EchoServer::RefuseOnePending() {
                          std::strerror(result.system_code));
       refusing_ = true;
     }
-#if !ECHO_BUG_NO_ACCEPT_BACKOFF  // INJECTED BUG NO_ACCEPT_BACKOFF: never pauses.
     PauseAccepting();
-#endif
   }
 }
 
@@ -322,9 +305,6 @@ void EchoServer::OnClientLoopError(Client* client) {
 void EchoServer::OnClientTimer(Client* client) {
   const Millis now = clock_->Now();
   const Interest interest = client->driver.OnTimer(now);
-#if ECHO_BUG_IDLE_TIMER_NOT_REARMED  // INJECTED BUG IDLE_TIMER_NOT_REARMED
-  if (!interest.none()) return;  // Fired early: "nothing to do".
-#endif
   Rearm(client, interest);
 }
 
@@ -334,15 +314,6 @@ void EchoServer::OnClientTimer(Client* client) {
 // re-armed for the later deadline), or when the deadline moved earlier.
 void EchoServer::Rearm(Client* client, Interest interest) {
   if (interest.none()) {
-#if ECHO_BUG_USE_AFTER_FREE  // INJECTED BUG USE_AFTER_FREE
-    // Destroys the client inside its own callback, then touches it.
-    client->watcher.stop();
-    client->idle_timer->Stop();
-    --stats_.open;
-    clients_.erase(client->position);
-    if (client->watcher.events != 0) ++stats_.refused;
-    return;
-#endif
     Retire(client);
     return;
   }

@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "src/core/bug_injection.h"
 #include "src/server/log.h"
 
 namespace echo {
@@ -28,11 +27,7 @@ Lifecycle::Lifecycle(EchoServer* server, Clock* clock, Millis drain_timeout,
 
 void Lifecycle::OnStopSignal(int signum) {
   if (finished_) return;
-#if ECHO_BUG_SECOND_SIGNAL_RESTARTS_DRAIN  // INJECTED BUG SECOND_SIGNAL_RESTARTS_DRAIN
-  if (false) {
-#else
   if (draining_) {
-#endif
     Log(LogLevel::kInfo, "second signal: closing %zu connections now",
         server_->stats().open);
     Finish();

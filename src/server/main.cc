@@ -9,7 +9,6 @@
 
 #include <ev++.h>
 
-#include "src/core/bug_injection.h"
 #include "src/posix/listener.h"
 #include "src/posix/socket_address.h"
 #include "src/server/echo_server.h"
@@ -123,9 +122,7 @@ int main(int argc, char** argv) {
   echo::BlockLifecycleSignals();
   // Sends use MSG_NOSIGNAL already; ignoring SIGPIPE as well means no future
   // write path can ever be killed by a vanished peer.
-#if !ECHO_BUG_SIGPIPE  // INJECTED BUG SIGPIPE: keeps SIGPIPE's default action.
   std::signal(SIGPIPE, SIG_IGN);
-#endif
 
   const std::vector<std::string> args(argv + 1, argv + argc);
   const echo::FlagParseResult parsed = echo::ParseServerFlags(args);

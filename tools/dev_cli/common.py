@@ -46,7 +46,7 @@ def require_packages():
         raise Failure("missing packages: %s; run tools/dev setup" % " ".join(missing))
 
 
-def _cache_dir(kind, variable):
+def cache_dir(kind, variable):
     """An output base per toolchain and checkout, as Bazel keys its own by path."""
     if os.environ.get(variable):
         return os.environ[variable]
@@ -56,12 +56,12 @@ def _cache_dir(kind, variable):
 
 # Toolchain switches re-run Bazel's C++ autoconfiguration and rebuild
 # everything, so gcc (Bazel's default base), clang, coverage and the hunt's
-# injected variants each keep an output base of their own.
+# scratch tree (tools/bugs/) each keep an output base of their own.
 OUTPUT_BASES = {
     "gcc": None,
-    "clang": _cache_dir("echo_lab_clang", "ECHO_LAB_CLANG_OUTPUT_BASE"),
-    "coverage": _cache_dir("echo_lab_cov", "ECHO_LAB_COVERAGE_OUTPUT_BASE"),
-    "hunt": _cache_dir("echo_lab_hunt", "ECHO_LAB_HUNT_OUTPUT_BASE"),
+    "clang": cache_dir("echo_lab_clang", "ECHO_LAB_CLANG_OUTPUT_BASE"),
+    "coverage": cache_dir("echo_lab_cov", "ECHO_LAB_COVERAGE_OUTPUT_BASE"),
+    "hunt": cache_dir("echo_lab_hunt", "ECHO_LAB_HUNT_OUTPUT_BASE"),
 }
 QUIET = ["--ui_event_filters=-info", "--noshow_progress"]
 
@@ -75,21 +75,21 @@ def bazel_command(base, command, *args):
     return ["bazel"] + startup + [command] + links + list(args)
 
 
-def bazel(base, command, *args, **kwargs):
+def bazel(base, command, *args, workspace=ROOT):
     """Runs bazel; its exit status."""
-    return subprocess.run(bazel_command(base, command, *args), cwd=ROOT, **kwargs).returncode
+    return subprocess.run(bazel_command(base, command, *args), cwd=workspace).returncode
 
 
-def build(base, configs, labels, what):
+def build(base, configs, labels, what, workspace=ROOT):
     """Builds labels; the bazel-bin folder of that configuration."""
-    if bazel(base, "build", *configs, *QUIET, *labels) != 0:
+    if bazel(base, "build", *configs, *QUIET, *labels, workspace=workspace) != 0:
         raise Failure("%s did not build" % what)
-    return bazel_bin(base, configs)
+    return bazel_bin(base, configs, workspace)
 
 
-def bazel_bin(base, configs):
+def bazel_bin(base, configs, workspace=ROOT):
     """The bazel-bin folder of a configuration in an output base."""
-    out = subprocess.run(bazel_command(base, "info", *configs, "bazel-bin"), cwd=ROOT,
+    out = subprocess.run(bazel_command(base, "info", *configs, "bazel-bin"), cwd=workspace,
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     return pathlib.Path(out.stdout.strip())
 

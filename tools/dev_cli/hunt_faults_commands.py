@@ -1,6 +1,8 @@
-"""tools/dev hunt and faults: re-injected defects against the fuzzers and
-the fault run, and the real server under injected syscall failures."""
+"""tools/dev hunt and faults: re-injected defects (tools/bugs/) against the
+fuzzers and the fault run, and the real server under injected syscall
+failures."""
 
+import contextlib
 import os
 import pathlib
 import shutil
@@ -10,27 +12,60 @@ import tempfile
 
 import common
 
+sys.path.insert(0, str(common.ROOT / "tools" / "fuzz"))
+import bug_catalog  # noqa: E402
+
 HUNT_REPORT_DIR = pathlib.Path(os.environ.get("ECHO_LAB_HUNT_REPORT_DIR", common.ROOT / ".hunt-report"))
 FAULTS_REPORT_DIR = pathlib.Path(os.environ.get("ECHO_LAB_FAULTS_REPORT_DIR",
                                                 common.ROOT / ".faults-report"))
+# Where patches are applied: one copy per checkout, at a fixed path, so that
+# its output base keeps what the previous variant built and each variant
+# recompiles only the files its patch touches.
+SCRATCH_TREE = pathlib.Path(common.cache_dir("echo_lab_hunt_tree", "ECHO_LAB_HUNT_TREE"))
 HUNT_FUZZ_DETECTORS = ("connection", "server", "flags")
 CLEAN = "clean"
 
 
-def bug_classes():
-    """The classes of src/core/bug_injection.h, as tools/fuzz/bug_catalog.py lists them."""
-    out = subprocess.run([sys.executable, common.ROOT / "tools/fuzz/bug_catalog.py", common.ROOT],
-                         stdout=subprocess.PIPE, text=True)
-    if out.returncode != 0:
-        raise common.Failure("src/core/bug_injection.h does not match .bazelrc (see above)")
-    return out.stdout.split()
+def catalog():
+    try:
+        return {bug.name: bug for bug in bug_catalog.load(common.ROOT)}
+    except bug_catalog.CatalogError as error:
+        raise common.Failure(str(error))
 
 
-def build_hunt_variant(variant, into):
+def copy_checkout():
+    """The scratch tree becomes a copy of the working tree: the files git
+    tracks or would add (so uncommitted changes are hunted too)."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=common.ROOT, stdout=subprocess.PIPE, check=True).stdout
+    shutil.rmtree(SCRATCH_TREE, ignore_errors=True)
+    for name in filter(None, listed.decode().split("\0")):
+        source = common.ROOT / name
+        if source.is_file():
+            (SCRATCH_TREE / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, SCRATCH_TREE / name)
+
+
+@contextlib.contextmanager
+def variant_tree(bug):
+    """The scratch tree with bug's patch applied (none for the clean
+    variant), taken out again afterwards."""
+    if bug is not None:
+        why = bug_catalog.applies(bug, SCRATCH_TREE)
+        if why:
+            raise common.Failure(why)
+        subprocess.run(bug_catalog.patch_command(bug, SCRATCH_TREE), check=True)
+    try:
+        yield SCRATCH_TREE
+    finally:
+        if bug is not None:
+            subprocess.run(bug_catalog.patch_command(bug, SCRATCH_TREE, "--reverse"), check=True)
+
+
+def build_hunt_variant(variant, bug, into):
     """The detectors of one variant (the fuzz binaries and the server the
     fault detector runs) copied into into/<variant>/, since every variant
     builds to the same bazel-bin path."""
-    configs = ["--config=fuzz"] + ([] if variant == CLEAN else ["--config=bug_" + variant])
     labels = ["//src/server:echo_server"] + [
         label for t in HUNT_FUZZ_DETECTORS for label in ("//fuzz:%s_bin" % t, "//fuzz:%s_options" % t)]
     # One load client for every variant, built clean: a variant's defect must
@@ -38,7 +73,8 @@ def build_hunt_variant(variant, into):
     if variant == CLEAN:
         labels.append("//tools/load:echo_load")
     common.log("hunt: building the %s variant" % variant)
-    bin_dir = common.build("hunt", configs, labels, "the %s variant" % variant)
+    with variant_tree(bug) as tree:
+        bin_dir = common.build("hunt", ["--config=fuzz"], labels, "the %s variant" % variant, tree)
     (into / variant / "fuzz").mkdir(parents=True)
     for target in HUNT_FUZZ_DETECTORS:
         for name in (target + "_bin", target + ".options"):
@@ -49,22 +85,23 @@ def build_hunt_variant(variant, into):
 
 
 def hunt(args):
-    classes = bug_classes()
+    bugs = catalog()
     asked = args.bug or ["all"]
-    unknown = [bug for bug in asked if bug not in classes + [CLEAN, "all"]]
+    unknown = [name for name in asked if name not in list(bugs) + [CLEAN, "all"]]
     if unknown:
         raise common.Failure("hunt: unknown bug %s (classes: %s clean all)"
-                             % (unknown[0], " ".join(classes)))
+                             % (unknown[0], " ".join(bugs)))
     # Each variant once, in the order first asked for (--bug all --bug clean).
-    variants = list(dict.fromkeys(v for bug in asked
-                                  for v in (classes + [CLEAN] if bug == "all" else [bug])))
+    variants = list(dict.fromkeys(v for name in asked
+                                  for v in (list(bugs) + [CLEAN] if name == "all" else [name])))
+    copy_checkout()
     with tempfile.TemporaryDirectory(prefix="echo_hunt_bins.") as scratch:
         work = pathlib.Path(scratch)
-        build_hunt_variant(CLEAN, work)  # Hunted or not: it makes the load client too.
+        build_hunt_variant(CLEAN, None, work)  # Hunted or not: it makes the load client too.
         flags = []
         for variant in variants:
             if variant != CLEAN:
-                build_hunt_variant(variant, work)
+                build_hunt_variant(variant, bugs[variant], work)
             flags += ["--variant", "%s=%s" % (variant, work / variant)]
         return common.python_tool(
             "tools/fuzz/hunt.py", *flags, "--source-dir", common.ROOT, "--load", work / "echo_load",
@@ -72,16 +109,27 @@ def hunt(args):
             "--report-dir", HUNT_REPORT_DIR, "--command", args.command_line, env=common.sanitizer_env())
 
 
+def asan_server(bug_name):
+    """The bazel-bin holding the ASan echo_server: of the checkout, or of
+    the scratch tree with that class's patch applied."""
+    labels = ["//src/server:echo_server"]
+    if not bug_name:
+        return common.build("clang", ["--config=asan"], labels, "faults: the ASan build")
+    bugs = catalog()
+    if bug_name not in bugs:
+        raise common.Failure("faults: --bug needs a class of tools/bugs/ (%s)" % " ".join(bugs))
+    copy_checkout()
+    with variant_tree(bugs[bug_name]) as tree:
+        return common.build("hunt", ["--config=asan"], labels, "faults: the %s build" % bug_name, tree)
+
+
 def faults(args):
     """The optimized server (gcc) and the ASan one (clang), each under
     tools/faults/faults.py, driven by the optimized echo_load. With --bug,
     only the ASan build, carrying that defect."""
-    if args.bug and args.bug not in bug_classes():
-        raise common.Failure("faults: --bug needs a class of src/core/bug_injection.h")
-    asan_configs = ["--config=bug_" + args.bug] if args.bug else ["--config=asan"]
+    asan_bin = asan_server(args.bug)
     opt_bin = common.build("gcc", ["-c", "opt"], ["//src/server:echo_server", "//tools/load:echo_load"],
                            "faults: the optimized build")
-    asan_bin = common.build("clang", asan_configs, ["//src/server:echo_server"], "faults: the ASan build")
     builds = [("asan", asan_bin)] if args.bug else [("opt", opt_bin), ("asan", asan_bin)]
     status = 0
     for name, bin_dir in builds:
@@ -96,8 +144,9 @@ def faults(args):
 def add_parsers(subparsers):
     parser = subparsers.add_parser(
         "hunt", help="re-inject each defect class; time how fast the detectors catch it",
-        description="Re-inject each defect class of src/core/bug_injection.h and time how fast "
-                    "the fuzzers and the fault run catch it; report in %s." % HUNT_REPORT_DIR)
+        description="Re-inject each defect class of tools/bugs/ (a patch applied to a copy of "
+                    "the tree) and time how fast the fuzzers and the fault run catch it; report "
+                    "in %s." % HUNT_REPORT_DIR)
     parser.add_argument("--bug", action="append", default=[],
                         help="a class, clean or all (default: all), again for more")
     parser.add_argument("--trials", type=common.positive, default=3)
@@ -111,5 +160,5 @@ def add_parsers(subparsers):
                     "failures while echo_load verifies every byte; report in %s." % FAULTS_REPORT_DIR)
     parser.add_argument("--time", type=common.positive, default=60, help="seconds per build")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--bug", help="the ASan build with this defect class re-injected")
+    parser.add_argument("--bug", help="the ASan build with this class of tools/bugs/ re-injected")
     parser.set_defaults(handler=faults)

@@ -2,7 +2,8 @@
 """Measures how fast the testbed catches each re-injected defect (tools/dev hunt).
 
 Input: one folder of fuzz binaries per build variant ("clean", and one per
-defect class of src/core/bug_injection.h, built with --config=bug_<name>).
+defect class of tools/bugs/, built from a copy of the tree with that
+class's patch applied).
 For every variant and trial, runs every detector (fuzz target) at once, from
 the in-tree corpus (or from nothing, --start empty), with libFuzzer seed =
 trial number, until the first of them reports (the others are then stopped)
@@ -246,7 +247,7 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(prog="tools/dev hunt", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--variant", type=parse_variant, action="append", required=True,
-                        help="NAME=BIN_DIR: 'clean' or a class of bug_injection.h, and the "
+                        help="NAME=BIN_DIR: 'clean' or a class of tools/bugs/, and the "
                              "bazel-bin folder of its --config=fuzz build")
     parser.add_argument("--source-dir", type=pathlib.Path, required=True)
     parser.add_argument("--load", type=pathlib.Path,

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Tests for the hunt: the class catalog and its consistency checks, the
+"""Tests for the hunt: the class catalog, its checks, and that every patch
+of tools/bugs/ applies to the tree (so a change that breaks one fails
+`bazel test`, before any hunt runs); the
 outcome of one detector run (oracle, sanitizer, signal death, clean finish,
 harness error) against stand-in fuzz binaries, and the verdicts of the
 summary, which must fail on a miss, a slow class, a false alarm or an error."""
@@ -7,6 +9,7 @@ summary, which must fail on a miss, a slow class, a false alarm or an error."""
 import argparse
 import os
 import pathlib
+import shutil
 import stat
 import sys
 import tempfile
@@ -20,26 +23,34 @@ import campaign  # noqa: E402
 import hunt  # noqa: E402
 import hunt_report  # noqa: E402
 
-HEADER = """\
-// 1. The connection is destroyed inside its own event handler, then touched.
-#ifndef ECHO_BUG_USE_AFTER_FREE
-#define ECHO_BUG_USE_AFTER_FREE 0
-#endif
-// 2. Peer EOF closes at once, dropping the output still queued.
-#ifndef ECHO_BUG_EOF_DROPS_QUEUE
-#define ECHO_BUG_EOF_DROPS_QUEUE 0
-#endif
+PATCH = """\
+{title}
+
+--- a/src/a.cc
++++ b/src/a.cc
+@@ -1,3 +1,3 @@
+ int a() {{
+-  return 1;
++  return 2;
+ }}
 """
-BAZELRC = """\
-build:fuzz --config=asan
-build:bug_use_after_free --config=asan --copt=-DECHO_BUG_USE_AFTER_FREE=1
-build:bug_eof_drops_queue --config=asan --copt=-DECHO_BUG_EOF_DROPS_QUEUE=1
-"""
+
+
+def write_patches(root, patches):
+    (root / "tools" / "bugs").mkdir(parents=True, exist_ok=True)
+    for name, title in patches.items():
+        (root / "tools" / "bugs" / name).write_text(PATCH.format(title=title))
 
 
 class CatalogTest(unittest.TestCase):
+    def setUp(self):
+        self.root = pathlib.Path(tempfile.mkdtemp())
+
     def test_reads_classes_in_order_with_budgets(self):
-        bugs = bug_catalog.parse(HEADER, BAZELRC)
+        write_patches(self.root, {
+            "02_eof_drops_queue.patch": "Peer EOF closes at once, dropping the output still queued.",
+            "01_use_after_free.patch": "The connection is destroyed, then touched."})
+        bugs = bug_catalog.load(self.root)
         self.assertEqual([(b.number, b.name) for b in bugs],
                          [(1, "use_after_free"), (2, "eof_drops_queue")])
         self.assertEqual(bugs[1].title, "Peer EOF closes at once, dropping the output still queued")
@@ -47,34 +58,38 @@ class CatalogTest(unittest.TestCase):
         self.assertEqual(bugs[0].budget_secs, 5.0)
         self.assertEqual(bugs[1].budget_secs, 60.0)
 
-    def test_class_without_build_config_is_an_error(self):
-        with self.assertRaisesRegex(bug_catalog.CatalogError, "eof_drops_queue"):
-            bug_catalog.parse(HEADER, BAZELRC.replace("build:bug_eof_drops_queue", "build:x"))
+    def test_a_patch_without_title_or_number_is_an_error(self):
+        write_patches(self.root, {"01_a.patch": "--- a/src/a.cc"})
+        with self.assertRaisesRegex(bug_catalog.CatalogError, "title"):
+            bug_catalog.load(self.root)
+        (self.root / "tools" / "bugs" / "01_a.patch").rename(self.root / "tools" / "bugs" / "a.patch")
+        with self.assertRaisesRegex(bug_catalog.CatalogError, "NN_<name>"):
+            bug_catalog.load(self.root)
 
-    def test_config_without_class_is_an_error(self):
-        with self.assertRaisesRegex(bug_catalog.CatalogError, "sigpipe"):
-            bug_catalog.parse(HEADER, BAZELRC + "build:bug_sigpipe --config=asan\n")
+    def test_a_repeated_number_is_an_error(self):
+        write_patches(self.root, {"01_a.patch": "A.", "01_b.patch": "B."})
+        with self.assertRaisesRegex(bug_catalog.CatalogError, "number 1"):
+            bug_catalog.load(self.root)
 
-    def test_an_injection_site_its_config_misses_is_an_error(self):
-        root = pathlib.Path(tempfile.mkdtemp())
-        (root / "src" / "core").mkdir(parents=True)
-        (root / "src" / "core" / "bug_injection.h").write_text(HEADER)
-        (root / "src" / "core" / "a.cc").write_text("#if ECHO_BUG_USE_AFTER_FREE\n#endif\n")
-        rc = BAZELRC.replace("--copt=-DECHO_BUG_USE_AFTER_FREE=1",
-                             r"--per_file_copt=src/core/b\.cc@-DECHO_BUG_USE_AFTER_FREE=1")
-        (root / ".bazelrc").write_text(rc)
-        with self.assertRaisesRegex(bug_catalog.CatalogError, "does not define .* src/core/a.cc"):
-            bug_catalog.load(root)
-        (root / ".bazelrc").write_text(rc.replace(r"src/core/b\.cc", r"src/core/a\.cc"))
-        self.assertEqual(len(bug_catalog.load(root)), 2)
+    def test_a_patch_whose_context_changed_no_longer_applies(self):
+        write_patches(self.root, {"01_a.patch": "A."})
+        (bug,) = bug_catalog.load(self.root)
+        (self.root / "src").mkdir()
+        (self.root / "src" / "a.cc").write_text("// moved down\nint a() {\n  return 1;\n}\n")
+        self.assertIsNone(bug_catalog.applies(bug, self.root))
+        (self.root / "src" / "a.cc").write_text("int a() {\n  return 3;\n}\n")
+        self.assertRegex(bug_catalog.applies(bug, self.root), "01_a.patch no longer applies")
 
-    def test_the_real_catalog_is_consistent(self):
+    def test_every_real_patch_applies_to_the_tree(self):
         root = pathlib.Path(os.environ.get("TEST_SRCDIR", ""), os.environ.get("TEST_WORKSPACE", ""))
-        if not (root / ".bazelrc").is_file():
+        if not (root / "tools" / "bugs").is_dir():
             root = pathlib.Path(__file__).resolve().parents[2]
-        names = [b.name for b in bug_catalog.load(root)]
-        self.assertIn("use_after_free", names)
-        self.assertIn("sigpipe", names)
+        bugs = bug_catalog.load(root)
+        self.assertIn("use_after_free", [b.name for b in bugs])
+        # A copy: patch(1) will not touch the symbolic links of runfiles.
+        shutil.copytree(root / "src", self.root / "src")
+        for bug in bugs:
+            self.assertIsNone(bug_catalog.applies(bug, self.root), bug.name)
 
 
 # A stand-in fuzz binary: behaves as $BEHAVIOUR says, whatever its flags.
@@ -175,7 +190,9 @@ def outcome(secs, label="oracle: x [f.cc:1]", error=None):
 
 
 class SummaryTest(unittest.TestCase):
-    catalog = {b.name: b for b in bug_catalog.parse(HEADER, BAZELRC)}
+    catalog = {name: bug_catalog.Bug(name, number, name, name == "use_after_free",
+                                     5.0 if name == "use_after_free" else 60.0, None)
+               for number, name in ((1, "use_after_free"), (2, "eof_drops_queue"))}
     args = argparse.Namespace(command="tools/dev hunt", trials=3, time=60, start="corpus",
                               detector=["connection", "server"])
 
