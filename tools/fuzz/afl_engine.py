@@ -227,42 +227,38 @@ def minimize(target, artifact, work):
     return out if out.is_file() else artifact
 
 
-def coverage_maps(target, folder, maps):
-    """{file name: set of "edge:hit-class" tuples} for every file in folder."""
-    maps.mkdir()
-    subprocess.run(["afl-showmap", "-q", "-i", str(folder), "-o", str(maps),
-                    "-t", str(TIMEOUT_MS), "--", str(target.binary)],
-                   env=afl_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return {p.name: set(p.read_text().split()) for p in maps.iterdir()}
-
-
 def merge(campaign_state):
-    """Adds to the in-tree corpus, smallest first, each queue input that
-    reaches a tuple the corpus (and the inputs added before it) does not;
-    named by SHA-1 as libFuzzer names its inputs."""
+    """Adds to the in-tree corpus the queue inputs that afl-cmin keeps when
+    it minimizes the corpus and the queues together (the smallest input for
+    each tuple); named by SHA-1 as libFuzzer names its inputs. In-tree inputs
+    afl-cmin would drop stay: the corpus only grows, as with libFuzzer's
+    -merge=1."""
     target = campaign_state.target
-    candidates = campaign_state.work / "merge-candidates"
-    candidates.mkdir()
+    pool = campaign_state.work / "merge-pool"
+    pool.mkdir()
+    for path in target.corpus.iterdir():
+        shutil.copyfile(path, pool / path.name)
+    candidates = 0
     for queue in (campaign_state.work / "afl").glob("*/queue"):
         for path in queue.glob("id:*"):
             if ",orig:" not in path.name:  # Not a seed.
                 content = path.read_bytes()
-                (candidates / hashlib.sha1(content).hexdigest()).write_bytes(content)
-    for path in list(candidates.iterdir()):
-        if (target.corpus / path.name).exists():
-            path.unlink()
-    if not any(candidates.iterdir()):
+                name = hashlib.sha1(content).hexdigest()
+                if not (pool / name).exists():
+                    (pool / name).write_bytes(content)
+                    candidates += 1
+    if not candidates:
         return 0
-    known = set().union(*coverage_maps(target, target.corpus,
-                                       campaign_state.work / "maps-corpus").values())
-    new_maps = coverage_maps(target, candidates, campaign_state.work / "maps-candidates")
-    added = 0
-    for name in sorted(new_maps, key=lambda n: ((candidates / n).stat().st_size, n)):
-        if new_maps[name] - known:
-            known |= new_maps[name]
-            shutil.copyfile(candidates / name, target.corpus / name)
-            added += 1
-    return added
+    kept = campaign_state.work / "merge-kept"
+    # AFL_ALLOW_TMP: afl-cmin refuses /tmp for fear of other users' links
+    # there; the campaign's work folder is private (mkdtemp, mode 0700).
+    subprocess.run(["afl-cmin", "-i", str(pool), "-o", str(kept), "-t", str(TIMEOUT_MS),
+                    "--", str(target.binary)], env=afl_env(AFL_ALLOW_TMP="1"), check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    added = [p for p in kept.iterdir() if not (target.corpus / p.name).exists()]
+    for path in added:
+        shutil.copyfile(path, target.corpus / path.name)
+    return len(added)
 
 
 AFL = campaign.Engine(

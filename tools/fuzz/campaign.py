@@ -131,7 +131,14 @@ def run_worker(campaign, worker):
 
 
 def fuzz_until_done(campaign, worker):
-    """Fuzzes until time is up, restarting after each finding."""
+    """Fuzzes until time is up, restarting after each finding.
+
+    Written here rather than left to libFuzzer's -fork=N -ignore_crashes=1
+    because fork mode keeps a crashing input in the corpus its jobs start
+    from: with a seed that crashes (a regression come back), every job dies
+    on it at once. Measured with the eof_drops_queue patch applied, from the
+    in-tree corpus: 20 jobs in 14 s, every one a crash on a seed, 0 exec/s.
+    This loop drops the input that crashed before it restarts the worker."""
     target = campaign.target
     artifacts = campaign.work / ("artifacts-%d" % worker)
     artifacts.mkdir()
