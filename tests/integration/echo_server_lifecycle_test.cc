@@ -156,8 +156,11 @@ TEST_F(EchoServerLifecycleTest, DrainTimeoutClosesClientsThatNeverRead) {
   ASSERT_TRUE(ExitedWithCode(server_->WaitForExit(DeadlineIn(kIoTimeout)), 0));
   ASSERT_TRUE(server_->ReadToEof(DeadlineIn(kIoTimeout)));  // All it logged.
   const auto took = Clock::now() - signalled;
+  // Not before the drain timeout (the signal reached the server after
+  // `signalled`, so this cannot fail by load); the exact deadline is the
+  // server fuzzer's oracle, on injected time.
   EXPECT_GE(took, 400ms);
-  EXPECT_LT(took, 3s);
+  EXPECT_LT(took, 10s);
   EXPECT_NE(server_->stderr_text().find(
                 "drain timeout: closing 1 connections: 1 with output still queued, 0 lingering"),
             std::string::npos) << server_->stderr_text();
