@@ -1,7 +1,5 @@
 // main.cc: the echo_server program: flags, listener, signals, loop.
 
-#include <sys/resource.h>
-
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -11,6 +9,7 @@
 
 #include "src/posix/listener.h"
 #include "src/posix/socket_address.h"
+#include "src/posix/system_limits.h"
 #include "src/server/echo_server.h"
 #include "src/server/event_loop_start.h"
 #include "src/server/libev_clock.h"
@@ -64,27 +63,21 @@ class SignalWatchers {
   ev::sig on_usr1_;
 };
 
-// Raises the soft descriptor limit to the hard one: the default soft limit
-// (often 1024) is far below --max-connections, and each client needs one.
-// Warns if the limit, raised or not, stays below what that takes.
-void RaiseDescriptorLimit(size_t wanted) {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-  if (limit.rlim_cur < limit.rlim_max) {
-    rlimit raised = limit;
-    raised.rlim_cur = limit.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
-  }
-  if (limit.rlim_cur < wanted + 16) {
+// The default soft descriptor limit (often 1024) is far below
+// --max-connections, and each client needs one: raise it, and warn if it
+// stays below what that takes.
+void RaiseDescriptorLimitFor(size_t wanted) {
+  const uint64_t limit = echo::RaiseDescriptorLimit();
+  if (limit < wanted + 16) {
     echo::Log(echo::LogLevel::kWarn,
               "descriptor limit %llu is below --max-connections %zu; extra clients "
-              "will be refused", static_cast<unsigned long long>(limit.rlim_cur), wanted);
+              "will be refused", static_cast<unsigned long long>(limit), wanted);
   }
 }
 
 int Serve(const echo::ServerOptions& options) {
   echo::SetLogLevel(options.log_level);
-  RaiseDescriptorLimit(options.max_connections);
+  RaiseDescriptorLimitFor(options.max_connections);
   const auto address = echo::SocketAddress::Parse(options.bind, options.port);
   // ParseServerFlags validated the address already.
   if (!address) return kExitUsage;

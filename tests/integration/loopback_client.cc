@@ -12,6 +12,8 @@
 #include <optional>
 #include <thread>
 
+#include "src/posix/system_limits.h"
+
 namespace echo {
 namespace testing {
 namespace {
@@ -19,15 +21,6 @@ namespace {
 // A backstop beside the deadlines: no poll loop here runs more rounds than
 // this, even if poll() kept returning at once without progress.
 constexpr int kMaxPollRounds = 4'000'000;
-
-std::string ErrnoText(int error) {
-  return std::string(std::strerror(error)) + " (errno " +
-         std::to_string(error) + ")";
-}
-
-bool IsTransient(int error) {
-  return error == EAGAIN || error == EWOULDBLOCK || error == EINTR;
-}
 
 // Waits until `fd` reports one of `events` (or an error/hangup). Returns the
 // revents, 0 if the deadline passed, -1 if poll() failed (errno is set).
@@ -124,7 +117,7 @@ int WaitFor(int fd, short events, Deadline deadline) {
       sent += static_cast<size_t>(n);
       continue;
     }
-    if (n < 0 && !IsTransient(errno)) {
+    if (n < 0 && !IsTransientErrno(errno)) {
       return ::testing::AssertionFailure()
              << "send() failed after " << sent << " of " << bytes.size()
              << " bytes: " << ErrnoText(errno);
@@ -154,7 +147,7 @@ ReadResult ReadUpTo(int fd, size_t limit, Deadline deadline) {
       result.eof = true;
       return result;
     }
-    if (!IsTransient(errno)) {
+    if (!IsTransientErrno(errno)) {
       result.error = errno;
       return result;
     }
@@ -251,7 +244,7 @@ ExchangeResult Exchange(int fd, std::string_view to_send, Deadline deadline,
       } else if (n == 0) {
         result.eof = true;
         continue;
-      } else if (!IsTransient(errno)) {
+      } else if (!IsTransientErrno(errno)) {
         result.error = errno;
         return result;
       }
@@ -264,7 +257,7 @@ ExchangeResult Exchange(int fd, std::string_view to_send, Deadline deadline,
       if (n > 0) {
         result.sent += static_cast<size_t>(n);
         advance_cut();
-      } else if (n < 0 && !IsTransient(errno)) {
+      } else if (n < 0 && !IsTransientErrno(errno)) {
         result.error = errno;
         return result;
       }
@@ -317,7 +310,7 @@ std::vector<FillResult> SendUntilStalled(const std::vector<int>& fds,
           last_progress[i] = Clock::now();
           continue;
         }
-        if (n < 0 && !IsTransient(errno)) {
+        if (n < 0 && !IsTransientErrno(errno)) {
           results[i].error = errno;
           done[i] = true;
         }

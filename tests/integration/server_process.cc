@@ -10,6 +10,8 @@
 #include <cstring>
 #include <thread>
 
+#include "src/posix/system_limits.h"
+
 namespace echo {
 namespace testing {
 namespace {
@@ -20,11 +22,6 @@ using std::chrono::milliseconds;
 constexpr int kMaxRounds = 1'000'000;
 // How long one wait for exit sleeps (in poll) between waitpid() checks.
 constexpr milliseconds kExitPollInterval(2);
-
-std::string ErrnoText(int error) {
-  return std::string(std::strerror(error)) + " (errno " +
-         std::to_string(error) + ")";
-}
 
 // A close-on-exec pipe: {read end, write end}.
 bool MakePipe(UniqueFd* read_end, UniqueFd* write_end) {
