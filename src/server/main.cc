@@ -1,6 +1,8 @@
 // main.cc: the echo_server program: flags, listener, signals, loop.
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -14,9 +16,9 @@
 #include "src/server/event_loop_start.h"
 #include "src/server/libev_clock.h"
 #include "src/server/lifecycle.h"
+#include "src/server/lifecycle_signals.h"
 #include "src/server/log.h"
 #include "src/server/server_flags.h"
-#include "src/server/signal_mask.h"
 
 namespace {
 
@@ -34,34 +36,6 @@ echo::EchoServerConfig ConfigFrom(const echo::ServerOptions& options) {
   config.max_connections_per_ip = options.max_connections_per_ip;
   return config;
 }
-
-// Wires the process's signals to the Lifecycle: SIGTERM and SIGINT stop
-// (drain, then at once), SIGUSR1 logs the counters. The signals are blocked
-// outside its lifetime (signal_mask.h): it unblocks them once its watchers
-// are started, and blocks them again before its members stop the watchers.
-class SignalWatchers {
- public:
-  SignalWatchers(ev::loop_ref loop, echo::Lifecycle* lifecycle)
-      : lifecycle_(lifecycle), on_interrupt_(loop), on_terminate_(loop), on_usr1_(loop) {
-    on_interrupt_.set<SignalWatchers, &SignalWatchers::OnStop>(this);
-    on_terminate_.set<SignalWatchers, &SignalWatchers::OnStop>(this);
-    on_usr1_.set<SignalWatchers, &SignalWatchers::OnStats>(this);
-    on_interrupt_.start(SIGINT);
-    on_terminate_.start(SIGTERM);
-    on_usr1_.start(SIGUSR1);
-    echo::UnblockLifecycleSignals();
-  }
-  ~SignalWatchers() { echo::BlockLifecycleSignals(); }
-
- private:
-  void OnStop(ev::sig& watcher, int /*revents*/) { lifecycle_->OnStopSignal(watcher.signum); }
-  void OnStats(ev::sig& /*watcher*/, int /*revents*/) { lifecycle_->OnStatsSignal(); }
-
-  echo::Lifecycle* lifecycle_;
-  ev::sig on_interrupt_;
-  ev::sig on_terminate_;
-  ev::sig on_usr1_;
-};
 
 // The default soft descriptor limit (often 1024) is far below
 // --max-connections, and each client needs one: raise it, and warn if it
@@ -96,7 +70,19 @@ int Serve(const echo::ServerOptions& options) {
   echo::EchoServer server(loop, &acceptor, &clock, ConfigFrom(options));
   echo::Lifecycle lifecycle(&server, &clock, options.drain_timeout,
                             [&loop] { loop.break_loop(ev::ALL); });
-  SignalWatchers signals(loop, &lifecycle);
+  // SIGTERM and SIGINT stop (drain, then at once), SIGUSR1 logs the counters.
+  echo::LifecycleSignals signals(loop, [&lifecycle](int signum) {
+    if (signum == SIGUSR1) {
+      lifecycle.OnStatsSignal();
+    } else {
+      lifecycle.OnStopSignal(signum);
+    }
+  });
+  if (!signals.valid()) {
+    echo::Log(echo::LogLevel::kError, "cannot watch signals: signalfd: %s",
+              std::strerror(errno));
+    return kExitRuntimeError;
+  }
 
   echo::LogAlways("listening on %s", listen.bound->ToString().c_str());
   loop.run(0);
@@ -110,8 +96,8 @@ int Serve(const echo::ServerOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // First of all: from here on a stop or stats signal waits for the
-  // watchers instead of killing the process (signal_mask.h).
+  // First of all: from here on a stop or stats signal waits to be read
+  // instead of killing the process (lifecycle_signals.h).
   echo::BlockLifecycleSignals();
   // Sends use MSG_NOSIGNAL already; ignoring SIGPIPE as well means no future
   // write path can ever be killed by a vanished peer.

@@ -129,10 +129,14 @@ def run_state(pid):
         return ""
 
 
-def watches(pid, signum):
-    """True once the process has a handler for `signum`: for the server's
-    lifecycle signals, once its libev watchers have started."""
-    return bool(signal_set(pid, "SigCgt") & (1 << (signum - 1)))
+def watches_signals(pid):
+    """True once the server reads its lifecycle signals: once it holds the
+    signalfd its loop watches (src/server/lifecycle_signals.h)."""
+    try:
+        return any(os.readlink("/proc/%d/fd/%s" % (pid, fd)) == "anon_inode:[signalfd]"
+                   for fd in os.listdir("/proc/%d/fd" % pid))
+    except OSError:
+        return False
 
 
 def wait_until(predicate, seconds, interval=0.01):

@@ -25,7 +25,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from server_process import (EXIT_SECONDS, START_SECONDS, Server,  # noqa: E402
                             describe_exit, has_entered_main, run_state, spawn, wait_until,
-                            watches)
+                            watches_signals)
 
 # Races against start-up per test: each run hits it at a random point.
 RUNS = 30
@@ -99,7 +99,7 @@ class SignalsTest(unittest.TestCase):
             with self.start_and_await_main() as server:
                 server.signal(signal.SIGSTOP)
                 self.assertTrue(wait_until(lambda: run_state(server.pid) == "T", START_SECONDS))
-                in_start_up = not watches(server.pid, signal.SIGTERM)
+                in_start_up = not watches_signals(server.pid)
                 if in_start_up:
                     server.signal(signal.SIGUSR1)
                 server.signal(signal.SIGTERM)
@@ -118,7 +118,7 @@ class SignalsTest(unittest.TestCase):
 
     def test_signals_blocked_by_the_parent_are_handled_once_serving(self):
         # A parent that must signal at once blocks the signals across exec;
-        # the server unblocks them itself once it can handle them.
+        # the server reads the pending ones once it can handle them.
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, LIFECYCLE_SIGNALS)
         try:
             process = spawn(stderr=subprocess.PIPE, text=True)

@@ -71,7 +71,7 @@ class CaseRun:
                 for fd in strace_log.injected_epoll_ctl_fds(self.log_lines())]
 
     def fail(self, oracle, detail):
-        self.verdicts.failed(oracle, detail, self.targets())
+        self.verdicts.failed(oracle, detail)
 
     # -- the steps
 
@@ -261,7 +261,6 @@ def case_record(run, failures):
         "injected_targets": sorted(set(target for _, target in run.targets())),
         "load": load.summarize(run.runs),
         "oracles": run.verdicts.verdicts,
-        "known_defects": run.verdicts.defects,
         "seconds": round(time.monotonic() - run.started, 2),
         "server_stderr_tail": run.server.stderr_lines[-5:] if run.server else [],
     }

@@ -1,8 +1,7 @@
 """What `tools/dev faults` injects into echo_server, and what it leaves alone.
 
 Data only: the errno values each system call of the server may get, how often,
-which calls are left alone and why, and the server defects the injection is
-known to reveal. The syscall names are those strace shows on x86-64 Linux:
+and which calls are left alone and why. The syscall names are those strace shows on x86-64 Linux:
 glibc's recv() and send() are the recvfrom and sendto system calls.
 
 Injection is by strace (`-e inject=SYSCALL:error=ERRNO:when=FIRST+STEP`): the
@@ -39,7 +38,8 @@ EPOLL_CTL = ("ENOMEM", "ENOSPC")
 # Calls made only at startup: one case per call the server makes before its
 # first epoll_wait, each failing once. setsockopt sets the listener's
 # options (SO_REUSEADDR, the socket buffers, IPV6_V6ONLY on an IPv6 one);
-# epoll_ctl registers libev's own signal wakeup descriptor and the listener.
+# epoll_ctl registers the signalfd of the lifecycle signals, libev's own
+# wakeup eventfd (for its SIGCHLD watcher) and the listener.
 STARTUP = collections.OrderedDict([
     ("setsockopt", ("ENOMEM", "ENOBUFS")),
     ("epoll_ctl", ("ENOMEM", "ENOSPC")),
@@ -65,7 +65,8 @@ NOT_INJECTED = {
              "open, which Linux never does (close frees it even when it fails)",
     "write": "log lines on stderr, and libev's signal wakeup (a write to an "
              "eventfd, which cannot fail with a valid descriptor)",
-    "read": "libev's signal wakeup (a read of its eventfd)",
+    "read": "the lifecycle signals (a read of the signalfd, which cannot fail "
+            "once readable) and libev's wakeup (a read of its eventfd)",
     "openat": "the reserve descriptor (/dev/null) reopened after a refusal; not "
               "I/O with a client (a failure leaves the server without a reserve "
               "until its next refusal)",
@@ -75,23 +76,3 @@ NOT_INJECTED = {
     "brk": "the heap growing (malloc); memory exhaustion is not a system-call fault "
            "of the echo path",
 }
-
-KnownDefect = collections.namedtuple("KnownDefect", "name syscall target oracles why")
-
-# Server defects the injection reveals, matched by the system call and what
-# its injected call acted on ("listener", "client", or the descriptor's
-# /proc link such as "anon_inode:[eventfd]"). The oracles named may fail in a
-# case whose injections all match a known defect: the case reports them as
-# that defect, and the run passes; any other oracle still fails the run.
-# `--no-known-defects` turns them back into plain failures.
-# (A client's or the listener's failed registration is no longer one:
-# EchoServer closes a client whose watcher reports EV_ERROR, and watches the
-# listener again after a pause, so those cases hold it to every oracle.)
-KNOWN_DEFECTS = (
-    KnownDefect(
-        "epoll_ctl_signal_wakeup_lost", "epoll_ctl", "anon_inode:[eventfd]", ("sigterm",),
-        "the failed registration is libev's own signal wakeup descriptor; "
-        "libev stops its internal watcher silently, so SIGTERM and SIGINT "
-        "are never handled (the server cannot see it: no watcher of its own "
-        "is involved)"),
-)

@@ -2,7 +2,7 @@
 """Fault injection into the real echo_server: failed system calls under load.
 
   faults.py --server BIN --load BIN [--time S] [--seed N] [--report-dir DIR]
-            [--name NAME] [--strace PATH] [--no-known-defects]
+            [--name NAME] [--strace PATH]
 
 Runs the server under strace, which makes chosen system calls fail (see
 catalog.py for what, and strace_log.py for why strace), while echo_load
@@ -22,8 +22,7 @@ GRACE_SECS: then the case under way is abandoned, the others skipped, and
 the run fails (the report still covers the cases done).
 Writes DIR/NAME.json and DIR/NAME.md; the last line on stdout is
 "faults: NAME PASSED: ..." or "faults: NAME FAILED: ...". Exit status 0 when
-every oracle holds (known defects aside, see catalog.KNOWN_DEFECTS), 1
-otherwise, 2 for a usage error.
+every oracle holds, 1 otherwise, 2 for a usage error.
 """
 
 import argparse
@@ -48,8 +47,7 @@ import strace_log  # noqa: E402
 GRACE_SECS = 20
 PROBE_LOAD_SECS = 1.0
 # What a serving round costs beyond its load window (start, checks, stop),
-# and the window it gets at the least; what a startup case costs (one waits
-# for SIGTERM to time out: a known defect).
+# and the window it gets at the least; what a startup case costs.
 ROUND_OVERHEAD_SECS = 1.0
 MIN_WINDOW_SECS = 0.5
 STARTUP_CASE_SECS = 2.0
@@ -109,11 +107,9 @@ def run_serving_case(ctx, case, index, seconds):
 def progress(record):
     injected = sum(sum(errnos.values()) for errnos in record["injected"].values())
     bad = [o for o, v in record["oracles"].items() if v["verdict"] == oracles.FAIL]
-    known = record["known_defects"]
-    print("faults: case %-22s %5d faults, %3d echo_load runs, %s%s" % (
+    print("faults: case %-22s %5d faults, %3d echo_load runs, %s" % (
         record["name"], injected, record["load"]["runs"],
-        "FAILED: " + ", ".join(bad) if bad else "ok",
-        " (known defect: %s)" % ", ".join(known) if known else ""), file=sys.stderr, flush=True)
+        "FAILED: " + ", ".join(bad) if bad else "ok"), file=sys.stderr, flush=True)
 
 
 def run_cases(ctx, args, started, done):
@@ -161,8 +157,6 @@ def parse_args(argv):
     parser.add_argument("--report-dir", type=pathlib.Path, default=pathlib.Path(".faults-report"))
     parser.add_argument("--name", default="faults", help="report name (e.g. the build)")
     parser.add_argument("--strace", default=shutil.which("strace"), help="strace binary")
-    parser.add_argument("--no-known-defects", action="store_true",
-                        help="count the known defects (catalog.py) as failures")
     parser.add_argument("--command", default=None, help="the command line, for the report")
     args = parser.parse_args(argv)
     for what in (args.server, args.load):
@@ -178,7 +172,7 @@ def parse_args(argv):
 def main(argv):
     args = parse_args(argv)
     started = time.monotonic()
-    judge = oracles.Judge(started, use_known_defects=not args.no_known_defects)
+    judge = oracles.Judge(started)
     processes = children_module.Children()
     children_module.raise_on_stop_signals()
     args.report_dir.mkdir(parents=True, exist_ok=True)
@@ -206,10 +200,8 @@ def main(argv):
     result = report_module.build_report(meta, probe_calls, records)
     report_module.write(args.report_dir, result)
     injected = sum(sum(e.values()) for e in result["injected"].values())
-    print("faults: %s %s: %d cases, %d faults injected, %d oracle failure(s), %d known-defect "
-          "case(s)%s; report %s" % (
+    print("faults: %s %s: %d cases, %d faults injected, %d oracle failure(s)%s; report %s" % (
               args.name, "PASSED" if passed else "FAILED", len(records), injected, failures,
-              sum(bool(r["known_defects"]) for r in records),
               ", %d case(s) skipped: out of time" % len(skipped) if skipped else "",
               args.report_dir / (args.name + ".md")), flush=True)
     return 0 if passed else 1

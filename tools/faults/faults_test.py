@@ -2,8 +2,8 @@
 """Tests for the fault run's own logic: the seeded plan (deterministic, every
 requested fault covered, strace's limits respected, startup calls spared),
 strace's command lines and logs (INJECTED lines counted per call and errno,
-resumed lines included), the oracles (the alarm line, known defects that
-excuse only their own oracles) and echo_load's reports."""
+resumed lines included), the oracles (the alarm line) and echo_load's
+reports."""
 
 import collections
 import io
@@ -153,9 +153,9 @@ class StraceLogTest(unittest.TestCase):
 
 
 class OracleTest(unittest.TestCase):
-    def judge(self, use_known_defects=True):
+    def judge(self):
         self.stream = io.StringIO()
-        return oracles.Judge(0.0, use_known_defects, self.stream)
+        return oracles.Judge(0.0, self.stream)
 
     def test_first_real_failure_is_announced_once(self):
         judge = self.judge()
@@ -169,29 +169,6 @@ class OracleTest(unittest.TestCase):
         self.assertFalse(lines[1].startswith("ORACLE FAILED"))
         self.assertEqual(judge.failures(), 2)
         self.assertEqual(case.verdicts["alive"]["verdict"], oracles.PASS)
-
-    def test_known_defect_excuses_only_its_oracles_and_its_target(self):
-        judge = self.judge()
-        case = judge.begin("startup epoll_ctl #1")
-        hit_wakeup = [("epoll_ctl", "anon_inode:[eventfd]")]
-        case.failed("sigterm", "hang", hit_wakeup)
-        case.failed("new_client", "no echo", hit_wakeup)  # Not what that defect explains.
-        case.failed("descriptors", "one more", [("epoll_ctl", "listener")])  # Not a known one.
-        self.assertEqual(case.verdicts["sigterm"]["verdict"], oracles.KNOWN)
-        self.assertEqual(case.verdicts["new_client"]["verdict"], oracles.FAIL)
-        self.assertEqual(case.verdicts["descriptors"]["verdict"], oracles.FAIL)
-        self.assertEqual(case.defects, ["epoll_ctl_signal_wakeup_lost"])
-        self.assertIn("ORACLE FAILED (faults): new_client", self.stream.getvalue())
-
-    def test_without_known_defects_every_failure_counts(self):
-        judge = self.judge(use_known_defects=False)
-        judge.begin("startup epoll_ctl #1").failed("sigterm", "hang",
-                                                   [("epoll_ctl", "anon_inode:[eventfd]")])
-        self.assertEqual(judge.failures(), 1)
-
-    def test_known_defects_name_real_oracles(self):
-        for defect in catalog.KNOWN_DEFECTS:
-            self.assertTrue(set(defect.oracles) <= set(oracles.ORACLES), defect)
 
     def test_descriptors_compare_what_is_open_not_just_how_many(self):
         baseline = {3: "socket:[77]", 5: "anon_inode:[eventfd]", 6: "/dev/null"}
@@ -256,7 +233,7 @@ class ReportTest(unittest.TestCase):
         verdicts["descriptors"] = {"verdict": verdict, "detail": "d"}
         return {"name": name, "phase": "serving", "injections": [], "injected": injected,
                 "real_failures": {}, "load": load.summarize([run_of("bulk")]),
-                "oracles": verdicts, "known_defects": []}
+                "oracles": verdicts}
 
     def test_worst_verdict_wins_and_injections_add_up(self):
         cases = [self.case("a", oracles.PASS, {"accept4": {"EMFILE": 2}}),

@@ -1,8 +1,7 @@
 """The oracles of a fault run, their verdicts per case, and the alarm.
 
-The first failure of the run that no known defect explains is announced on
-stderr at once, flushed, as a line starting with "ORACLE FAILED", so that a
-caller (the bug hunt) can time detection from launch. Later failures are
+The first failure of the run is announced on stderr at once, flushed, as a
+line starting with "ORACLE FAILED", so that a caller (the bug hunt) can time detection from launch. Later failures are
 recorded and reported, not announced again.
 """
 
@@ -10,7 +9,6 @@ import collections
 import sys
 import time
 
-import catalog
 
 ORACLES = collections.OrderedDict([
     ("startup", "a failed startup call ends in exit status 1 with one line on stderr, "
@@ -25,21 +23,14 @@ ORACLES = collections.OrderedDict([
     ("sigterm", "SIGTERM still ends the server with exit status 0"),
 ])
 
-PASS, FAIL, KNOWN, NOT_CHECKED = "pass", "FAIL", "known defect", "not checked"
-
-
-def known_defects_for(injected_targets):
-    """The catalog.KNOWN_DEFECTS matching any (syscall, target) pair."""
-    targets = set(injected_targets)
-    return [d for d in catalog.KNOWN_DEFECTS if (d.syscall, d.target) in targets]
+PASS, FAIL, NOT_CHECKED = "pass", "FAIL", "not checked"
 
 
 class Judge:
     """Verdicts of every case of a run; announces the first real failure."""
 
-    def __init__(self, started, use_known_defects=True, stream=None):
+    def __init__(self, started, stream=None):
         self.started = started
-        self.use_known_defects = use_known_defects
         self.stream = stream or sys.stderr
         self.announced = False
         self.cases = []
@@ -71,25 +62,14 @@ class CaseVerdicts:
         self.judge, self.case_name = judge, case_name
         self.verdicts = collections.OrderedDict(
             (oracle, {"verdict": NOT_CHECKED, "detail": ""}) for oracle in ORACLES)
-        self.defects = []  # Names of the known defects this case reproduced.
 
     def passed(self, oracle, detail=""):
         if self.verdicts[oracle]["verdict"] == NOT_CHECKED:
             self.verdicts[oracle] = {"verdict": PASS, "detail": detail}
 
-    def failed(self, oracle, detail, injected_targets=()):
-        """Records a failure; `injected_targets`, (syscall, target) pairs
-        the case's injected calls acted on, may make it a known defect."""
-        if self.verdicts[oracle]["verdict"] in (FAIL, KNOWN):
-            return
-        defect = None
-        if self.judge.use_known_defects:
-            defect = next((d for d in known_defects_for(injected_targets)
-                           if oracle in d.oracles), None)
-        if defect:
-            self.verdicts[oracle] = {"verdict": KNOWN, "detail": detail, "defect": defect.name}
-            if defect.name not in self.defects:
-                self.defects.append(defect.name)
+    def failed(self, oracle, detail):
+        """Records a failure (the first per oracle) and announces it."""
+        if self.verdicts[oracle]["verdict"] == FAIL:
             return
         self.verdicts[oracle] = {"verdict": FAIL, "detail": detail}
         self.judge.announce(self.case_name, oracle, detail)

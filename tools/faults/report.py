@@ -1,8 +1,8 @@
 """The report of a fault run: <name>.json (everything) and <name>.md (tables).
 
 Per build: the faults injected per system call and errno, each oracle's
-verdict over all cases, the known defects reproduced, and per case its
-injections, what landed, the echo_load totals and the verdicts.
+verdict over all cases, and per case its injections, what landed, the
+echo_load totals and the verdicts.
 """
 
 import collections
@@ -24,9 +24,9 @@ def totals(cases):
 
 
 def oracle_summary(cases):
-    """Per oracle: the worst verdict over cases (FAIL, then known defect,
-    then pass) and the cases that did not pass."""
-    rank = {oracles.FAIL: 3, oracles.KNOWN: 2, oracles.PASS: 1, oracles.NOT_CHECKED: 0}
+    """Per oracle: the worst verdict over cases (FAIL, then pass) and the
+    cases that did not pass."""
+    rank = {oracles.FAIL: 2, oracles.PASS: 1, oracles.NOT_CHECKED: 0}
     summary = collections.OrderedDict()
     for oracle in oracles.ORACLES:
         verdicts = [(case["name"], case["oracles"][oracle]) for case in cases]
@@ -36,16 +36,12 @@ def oracle_summary(cases):
             "checked_in": sum(v["verdict"] != oracles.NOT_CHECKED for _, v in verdicts),
             "not_passed": [{"case": name, "verdict": v["verdict"], "detail": v["detail"]}
                            for name, v in verdicts
-                           if v["verdict"] in (oracles.FAIL, oracles.KNOWN)],
+                           if v["verdict"] == oracles.FAIL],
         }
     return summary
 
 
 def build_report(meta, probe_calls, cases):
-    defects = collections.OrderedDict()
-    for case in cases:
-        for name in case["known_defects"]:
-            defects.setdefault(name, []).append(case["name"])
     return dict(meta, **{
         "serving_syscalls": [
             {"syscall": name, "calls_in_probe": count,
@@ -54,8 +50,6 @@ def build_report(meta, probe_calls, cases):
             for name, count in sorted(probe_calls.items())],
         "injected": totals(cases),
         "oracles": oracle_summary(cases),
-        "known_defects": [{"name": d.name, "why": d.why, "cases": defects[d.name]}
-                          for d in catalog.KNOWN_DEFECTS if d.name in defects],
         "cases": cases,
     })
 
@@ -91,9 +85,6 @@ def markdown(report):
                                    for i in case["injections"]) or "none",
             injected, case["load"]["runs"], case["load"]["bytes_verified"],
             _kinds(case["load"]), verdicts))
-    for defect in report["known_defects"]:
-        lines += ["", "Known defect `%s` (cases: %s): %s." % (
-            defect["name"], ", ".join(defect["cases"]), defect["why"])]
     return "\n".join(lines) + "\n"
 
 
