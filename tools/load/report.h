@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tools/load/error_kind.h"
+#include "tools/load/error_log.h"
 #include "tools/load/flags.h"
 #include "tools/load/percentiles.h"
 

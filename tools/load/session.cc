@@ -1,7 +1,5 @@
 #include "tools/load/session.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 
@@ -9,59 +7,53 @@ namespace echo {
 namespace load {
 
 Session::Session(const LoadOptions& options, bool show_progress)
-    : options_(options),
-      show_progress_(show_progress),
-      pattern_(options.seed),
-      server_(SocketAddress::Parse(options.host, options.port)),
-      read_buffer_(kReadBufferSize) {
-  if (!loop_.error().empty()) {
-    setup_error_ = loop_.error();
-  } else if (!server_) {
+    : options_(options), show_progress_(show_progress), run_(options.seed, kReadBufferSize) {
+  run_.server = SocketAddress::Parse(options.host, options.port);
+  if (!run_.loop.error().empty()) {
+    setup_error_ = run_.loop.error();
+  } else if (!run_.server) {
     setup_error_ = "'" + options.host + "' is not a numeric address";
   }
-  measure_start_ = RefreshNow();
+  start_ = RefreshNow();
 }
 
-std::vector<ClientConnection> Session::ConnectAll(size_t count, uint32_t events) {
-  std::vector<ClientConnection> connections(count);
-  size_t next = 0;        // The next connection to start.
+Connections Session::ConnectAll(size_t count, uint32_t events) {
+  Connections connections(count);
+  size_t next = 0;  // The next connection to start.
   size_t in_progress = 0;
-  size_t finished = 0;    // Open or failed.
-  auto finish = [&](ClientConnection& c) {
+  size_t finished = 0;  // Open or failed.
+  auto settle = [&](const ClientConnection& c) {
+    if (c.state() == ClientConnection::State::kConnecting) return;
     --in_progress;
     ++finished;
-    if (!c.open()) LogFailure(c);
   };
   auto start_more = [&] {
     while (next < count && in_progress < kMaxConnectsInProgress) {
-      ClientConnection& c = connections[next];
       ++in_progress;
-      c.StartConnect(&loop_, *server_, &pattern_, next, events, next, &totals_, now_);
-      ++next;
-      if (c.state() != ClientConnection::State::kConnecting) finish(c);
+      connections[next].StartConnect(&run_, next, events, next);
+      settle(connections[next++]);
     }
   };
   RefreshNow();
   start_more();
   RunUntil(
       // Bounded by the timeout sweep below: every connect finishes in time.
-      INT64_MAX, [&] { return finished == count; },
+      kForever, [&] { return finished == count; },
       [&](const ReadyEvent& event) {
         ClientConnection& c = connections[event.tag];
         // Events of connections already open are left for the mode, which
-        // starts by trying each connection (see the modes' Kick()).
+        // starts by trying each connection (RunPhase()).
         if (c.state() != ClientConnection::State::kConnecting) return;
-        c.FinishConnect(now_);
-        if (c.state() != ClientConnection::State::kConnecting) finish(c);
+        c.FinishConnect();
+        settle(c);
         start_more();
       },
       [&] {
         for (size_t i = 0; i < next; ++i) {
           ClientConnection& c = connections[i];
           if (c.state() == ClientConnection::State::kConnecting &&
-              now_ - c.last_progress() > timeout()) {
-            c.Abandon(ErrorKind::kStalled, "connect to " + server_->ToString() + " timed out");
-            finish(c);
+              c.AbandonIfStalled(timeout(), "the connect")) {
+            settle(c);
           }
         }
         start_more();
@@ -69,22 +61,60 @@ std::vector<ClientConnection> Session::ConnectAll(size_t count, uint32_t events)
   return connections;
 }
 
+void Session::RunPhase(Connections& connections, Nanos length,
+                       const std::function<bool()>& done, const EventHandler& on_event,
+                       const std::function<void()>& on_tick, uint32_t kick_events) {
+  const Nanos start = RefreshNow();
+  for (size_t i = 0; i < connections.size(); ++i) {
+    if (connections[i].open()) on_event({i, kick_events});
+  }
+  const std::function<bool()> all_closed = [this] { return run_.totals.open == 0; };
+  RunUntil(length == kForever ? kForever : start + length, done ? done : all_closed, on_event,
+           on_tick);
+}
+
+double Session::Measure(Connections& connections, Nanos length, const EventHandler& on_event,
+                        const std::function<void()>& on_tick, uint32_t kick_events) {
+  const Nanos start = RefreshNow();
+  RunPhase(connections, length, nullptr, on_event, on_tick, kick_events);
+  return SecondsBetween(start, RefreshNow());
+}
+
+void Session::AwaitEchoes(Connections& connections, const EventHandler& on_event) {
+  RunPhase(
+      connections, timeout() + kTickInterval, [&] { return AllEchoed(connections); },
+      on_event, [&] { AbandonStalled(connections, "the echo", OwesEcho); });
+  for (ClientConnection& c : connections) {
+    if (!c.open()) continue;
+    if (OwesEcho(c)) {
+      c.Abandon(ErrorKind::kStalled, "the echo did not complete within the timeout after the run");
+    } else {
+      c.CloseGracefully();
+    }
+  }
+}
+
+void Session::AbandonStalled(Connections& connections, const std::string& what,
+                             bool (*waiting)(const ClientConnection&)) {
+  for (ClientConnection& c : connections) {
+    if (c.open() && (waiting == nullptr || waiting(c))) c.AbandonIfStalled(timeout(), what);
+  }
+}
+
 void Session::RunUntil(Nanos deadline, const std::function<bool()>& done,
-                       const std::function<void(const ReadyEvent&)>& on_event,
-                       const std::function<void()>& on_tick) {
+                       const EventHandler& on_event, const std::function<void()>& on_tick) {
   Nanos next_tick = RefreshNow() + kTickInterval;
-  while (!done() && now_ < deadline) {
+  while (!done() && now() < deadline) {
     const Nanos wake = std::min(deadline, next_tick);
     // Rounded up, so the loop does not spin on a sub-millisecond remainder.
-    const Nanos wait = std::max<Nanos>(0, wake - now_);
-    const int timeout_ms = static_cast<int>((wait + kNanosPerMilli - 1) / kNanosPerMilli);
-    const int ready = loop_.Wait(timeout_ms);
+    const Nanos wait = std::max<Nanos>(0, wake - now());
+    const int ready = run_.loop.Wait(static_cast<int>((wait + kNanosPerMilli - 1) / kNanosPerMilli));
     RefreshNow();
-    for (int i = 0; i < ready; ++i) on_event(loop_.event(i));
-    if (now_ >= next_tick) {
+    for (int i = 0; i < ready; ++i) on_event(run_.loop.event(i));
+    if (now() >= next_tick) {
       if (on_tick) on_tick();
       MaybeShowProgress();
-      next_tick = now_ + kTickInterval;
+      next_tick = now() + kTickInterval;
     }
   }
 }
@@ -92,24 +122,23 @@ void Session::RunUntil(Nanos deadline, const std::function<bool()>& done,
 void Session::MaybeShowProgress() {
   if (!show_progress_) return;
   if (progress_at_ == 0) {
-    progress_at_ = now_;
+    progress_at_ = now();
     return;
   }
-  if (now_ - progress_at_ < kNanosPerSecond) return;
-  const double seconds = SecondsBetween(progress_at_, now_);
-  const double mb_per_s =
-      static_cast<double>(totals_.bytes_verified - progress_verified_) / seconds / 1e6;
-  const double msgs_per_s =
-      static_cast<double>(totals_.messages - progress_messages_) / seconds;
+  if (now() - progress_at_ < kNanosPerSecond) return;
+  const TrafficTotals& totals = run_.totals;
+  const double seconds = SecondsBetween(progress_at_, now());
   std::fprintf(stderr, "\r\033[K[%6.1f s] %s: %.1f MB/s, %.0f msgs/s, %llu open, %llu errors",
-               SecondsBetween(measure_start_, now_), ModeName(options_.mode), mb_per_s,
-               msgs_per_s, static_cast<unsigned long long>(totals_.open),
-               static_cast<unsigned long long>(errors_.count()));
+               SecondsBetween(start_, now()), ModeName(options_.mode),
+               static_cast<double>(totals.bytes_verified - progress_verified_) / seconds / 1e6,
+               static_cast<double>(totals.messages - progress_messages_) / seconds,
+               static_cast<unsigned long long>(totals.open),
+               static_cast<unsigned long long>(run_.errors.count()));
   std::fflush(stderr);
   progress_shown_ = true;
-  progress_at_ = now_;
-  progress_verified_ = totals_.bytes_verified;
-  progress_messages_ = totals_.messages;
+  progress_at_ = now();
+  progress_verified_ = totals.bytes_verified;
+  progress_messages_ = totals.messages;
 }
 
 void Session::ClearProgress() {
@@ -129,17 +158,42 @@ LoadReport Session::BaseReport(double seconds, uint64_t verified_in_phase,
   report.bytes_per_connection = options_.bytes_per_connection;
   report.seed = options_.seed;
   report.seconds = seconds;
-  report.bytes_sent = totals_.bytes_sent;
-  report.bytes_verified = totals_.bytes_verified;
+  report.bytes_sent = run_.totals.bytes_sent;
+  report.bytes_verified = run_.totals.bytes_verified;
   report.messages = messages_in_phase;
   if (seconds > 0) {
     report.mb_per_s = static_cast<double>(verified_in_phase) / seconds / 1e6;
     report.msgs_per_s = static_cast<double>(messages_in_phase) / seconds;
   }
-  report.errors = errors_.count();
-  report.errors_by_kind = errors_.by_kind();
-  report.error_samples = errors_.samples();
+  report.errors = run_.errors.count();
+  report.errors_by_kind = run_.errors.by_kind();
+  report.error_samples = run_.errors.samples();
   return report;
+}
+
+EchoExchange::EchoExchange(Session& session)
+    : session_(session),
+      connections_(session.ConnectAll(session.options().connections, kReadWriteEvents)) {}
+
+LoadReport EchoExchange::RunPhases(Nanos length, const std::string& what,
+                                   bool (*waiting)(const ClientConnection&)) {
+  const EventHandler on_event = [this](const ReadyEvent& event) { OnEvent(event); };
+  const double seconds = session_.Measure(connections_, length, on_event, [&] {
+    session_.AbandonStalled(connections_, what, waiting);
+  });
+  const uint64_t verified_in_phase = session_.totals().bytes_verified;
+  const uint64_t messages_in_phase = session_.totals().messages;
+  // Wind-down, not measured: every byte sent must still come back.
+  sending_ = false;
+  session_.AwaitEchoes(connections_, on_event);
+  return session_.BaseReport(seconds, verified_in_phase, messages_in_phase);
+}
+
+void EchoExchange::OnEvent(const ReadyEvent& event) {
+  const size_t i = event.tag;
+  if (!connections_[i].open()) return;
+  if (event.events & kReadableEvents) Receive(i, event.events);
+  if (sending_ && connections_[i].open()) Send(i);
 }
 
 }  // namespace load
