@@ -135,11 +135,18 @@ TEST(EchoLoadFailureTest, BadFlagIsOneLineAndUsageWithExit2) {
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 2) << run.err;
 }
 
-TEST(EchoLoadFailureTest, HelpGoesToStdoutWithExit0) {
-  const RunResult run = RunEchoLoad({"--help"});
-  EXPECT_EQ(run.exit_code, 0) << run.status;
-  EXPECT_EQ(run.out.rfind("usage: echo_load", 0), 0u) << run.out;
-  EXPECT_EQ(run.err, "");
+TEST(EchoLoadFailureTest, HelpAndVersionGoToStdoutWithExit0) {
+  for (const char* flag : {"--help", "--version"}) {
+    const RunResult run = RunEchoLoad({flag});
+    EXPECT_EQ(run.exit_code, 0) << flag << ": " << run.status;
+    EXPECT_EQ(run.err, "") << flag;
+    if (std::string(flag) == "--help") {
+      EXPECT_EQ(run.out.rfind("usage: echo_load", 0), 0u) << run.out;
+    } else {
+      EXPECT_EQ(run.out.rfind("echo_load ", 0), 0u) << run.out;
+      EXPECT_EQ(run.out.find('\n'), run.out.size() - 1) << run.out;
+    }
+  }
 }
 
 }  // namespace

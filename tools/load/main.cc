@@ -42,6 +42,9 @@ int main(int argc, char** argv) {
     case echo::load::LoadFlagsResult::Action::kHelp:
       std::fputs(echo::load::LoadHelpText().c_str(), stdout);
       return 0;
+    case echo::load::LoadFlagsResult::Action::kVersion:
+      std::printf("%s\n", echo::load::LoadVersionText().c_str());
+      return 0;
     case echo::load::LoadFlagsResult::Action::kUsageError:
       std::fprintf(stderr, "echo_load: %s\n%s\n", parsed.error.c_str(),
                    echo::load::LoadUsageLine().c_str());

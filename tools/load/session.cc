@@ -107,8 +107,8 @@ void Session::RunUntil(Nanos deadline, const std::function<bool()>& done,
   while (!done() && now() < deadline) {
     const Nanos wake = std::min(deadline, next_tick);
     // Rounded up, so the loop does not spin on a sub-millisecond remainder.
-    const Nanos wait = std::max<Nanos>(0, wake - now());
-    const int ready = run_.loop.Wait(static_cast<int>((wait + kNanosPerMilli - 1) / kNanosPerMilli));
+    const Nanos wait = std::max<Nanos>(0, wake - now()) + kNanosPerMilli - 1;
+    const int ready = run_.loop.Wait(static_cast<int>(wait / kNanosPerMilli));
     RefreshNow();
     for (int i = 0; i < ready; ++i) on_event(run_.loop.event(i));
     if (now() >= next_tick) {
