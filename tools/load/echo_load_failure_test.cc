@@ -44,7 +44,7 @@ void ExpectErrors(const RunResult& run, const std::string& expected_kind,
       run.status + "\nstdout: " + run.out + "\nstderr: " + run.err;
   ASSERT_TRUE(run.started) << context;
   EXPECT_EQ(run.exit_code, 1) << context;
-  const Json report = testing::ParseReport(run.out);
+  const Json report = testing::ParseReport(run.out).value("end", Json::object());
   const double errors = Number(report, "errors");
   EXPECT_GT(errors, 0) << context;
   ASSERT_TRUE(report.contains("errors_by_kind")) << context;

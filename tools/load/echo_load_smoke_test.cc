@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -51,11 +52,32 @@ class EchoLoadSmokeTest : public ::testing::Test {
                                 "\nserver stderr: " + server_->Stderr();
     EXPECT_TRUE(run.started) << context;
     EXPECT_EQ(run.exit_code, 0) << context;
-    const Json report = testing::ParseReport(run.out);
-    EXPECT_EQ(Text(report, "mode"), mode);
-    EXPECT_EQ(Number(report, "errors"), 0) << context;
+    const Json end = ExpectReportOfThisRun(run.out);
+    EXPECT_EQ(Text(end, "mode"), mode);
+    EXPECT_EQ(Number(end, "errors"), 0) << context;
     EXPECT_TRUE(server_->Running()) << context;
-    return report;
+    return end;
+  }
+
+  // Checks the report's frame (version, target, start_time, a timeline that
+  // adds up to the totals) and returns its `end`.
+  Json ExpectReportOfThisRun(const std::string& out) {
+    const Json report = testing::ParseReport(out);
+    EXPECT_EQ(Text(report, "version").rfind("echo_load ", 0), 0u) << out;
+    EXPECT_EQ(report.value("target", Json()),
+              Json({{"host", "127.0.0.1"}, {"port", server_->port()}}));
+    EXPECT_TRUE(std::regex_match(Text(report, "start_time"),
+                                 std::regex(R"(20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
+        << out;
+    const Json end = report.value("end", Json::object());
+    const Json intervals = report.value("intervals", Json::array());
+    EXPECT_FALSE(intervals.empty()) << out;
+    for (const char* total : {"bytes_sent", "bytes_verified", "errors"}) {
+      double sum = 0;
+      for (const Json& interval : intervals) sum += Number(interval, total);
+      EXPECT_EQ(sum, Number(end, total)) << total << " over the intervals of " << out;
+    }
+    return end;
   }
 
   std::unique_ptr<BackgroundServer> server_;

@@ -153,7 +153,7 @@ const FlagSpec<LoadOptions> kFlags[] = {
      [](Value v, LoadOptions* o) {
        return Duration("--timeout", v, kMaxTimeoutMs, "1ms to 1h", &o->timeout_ms);
      }},
-    {"--json", nullptr, "print the summary as one JSON object",
+    {"--json", nullptr, "print the report as one JSON object",
      [](Value /*v*/, LoadOptions* o) {
        o->json = true;
        return std::string();
@@ -186,7 +186,8 @@ constexpr char kHelpBody[] =
     "an error. MB = 10^6 bytes; bulk counts echoed (verified) bytes.\n"
     "\n"
     "Output: a progress line on stderr each second when it is a terminal; a\n"
-    "one-line summary on stdout at the end (--json: one JSON object instead).\n"
+    "one-line summary on stdout at the end (--json: one JSON object instead, as\n"
+    "iperf3's: version, target, start_time, per-second intervals, end).\n"
     "Exit status: 0 without errors, 1 with errors, 2 for a usage error.\n";
 
 }  // namespace

@@ -1,10 +1,24 @@
 #include "tools/load/session.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 
 namespace echo {
 namespace load {
+namespace {
+
+std::string Iso8601Utc(std::time_t time) {
+  std::tm utc{};
+  ::gmtime_r(&time, &utc);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+}  // namespace
 
 Session::Session(const LoadOptions& options, bool show_progress)
     : options_(options), show_progress_(show_progress), run_(options.seed, kReadBufferSize) {
@@ -14,7 +28,8 @@ Session::Session(const LoadOptions& options, bool show_progress)
   } else if (!run_.server) {
     setup_error_ = "'" + options.host + "' is not a numeric address";
   }
-  start_ = RefreshNow();
+  start_time_ = Iso8601Utc(std::time(nullptr));
+  start_ = sampled_at_ = RefreshNow();
 }
 
 Connections Session::ConnectAll(size_t count, uint32_t events) {
@@ -113,32 +128,34 @@ void Session::RunUntil(Nanos deadline, const std::function<bool()>& done,
     for (int i = 0; i < ready; ++i) on_event(run_.loop.event(i));
     if (now() >= next_tick) {
       if (on_tick) on_tick();
-      MaybeShowProgress();
+      if (now() - sampled_at_ >= kNanosPerSecond) Sample();
       next_tick = now() + kTickInterval;
     }
   }
 }
 
-void Session::MaybeShowProgress() {
-  if (!show_progress_) return;
-  if (progress_at_ == 0) {
-    progress_at_ = now();
-    return;
-  }
-  if (now() - progress_at_ < kNanosPerSecond) return;
+void Session::Sample() {
   const TrafficTotals& totals = run_.totals;
-  const double seconds = SecondsBetween(progress_at_, now());
+  const Interval now_totals{0, 0, totals.bytes_sent, totals.bytes_verified, totals.messages,
+                            run_.errors.count()};
+  const Interval interval{SecondsBetween(start_, sampled_at_),
+                          SecondsBetween(sampled_at_, now()),
+                          now_totals.bytes_sent - sampled_.bytes_sent,
+                          now_totals.bytes_verified - sampled_.bytes_verified,
+                          now_totals.messages - sampled_.messages,
+                          now_totals.errors - sampled_.errors};
+  sampled_ = now_totals;
+  sampled_at_ = now();
+  timeline_.Add(interval);
+  if (!show_progress_) return;
   std::fprintf(stderr, "\r\033[K[%6.1f s] %s: %.1f MB/s, %.0f msgs/s, %llu open, %llu errors",
                SecondsBetween(start_, now()), ModeName(options_.mode),
-               static_cast<double>(totals.bytes_verified - progress_verified_) / seconds / 1e6,
-               static_cast<double>(totals.messages - progress_messages_) / seconds,
+               static_cast<double>(interval.bytes_verified) / interval.seconds / 1e6,
+               static_cast<double>(interval.messages) / interval.seconds,
                static_cast<unsigned long long>(totals.open),
-               static_cast<unsigned long long>(run_.errors.count()));
+               static_cast<unsigned long long>(now_totals.errors));
   std::fflush(stderr);
   progress_shown_ = true;
-  progress_at_ = now();
-  progress_verified_ = totals.bytes_verified;
-  progress_messages_ = totals.messages;
 }
 
 void Session::ClearProgress() {
@@ -149,8 +166,15 @@ void Session::ClearProgress() {
 }
 
 LoadReport Session::BaseReport(double seconds, uint64_t verified_in_phase,
-                               uint64_t messages_in_phase) const {
+                               uint64_t messages_in_phase) {
+  // The last stretch, shorter than a second: the timeline adds up to the
+  // totals.
+  if (RefreshNow() > sampled_at_) Sample();
   LoadReport report;
+  report.host = options_.host;
+  report.port = options_.port;
+  report.start_time = start_time_;
+  report.intervals = timeline_.intervals();
   report.mode = options_.mode;
   report.connections = options_.connections;
   report.message_size = options_.message_size;

@@ -6,7 +6,8 @@
 // RunPhase() runs any other (a read-back, a liveness probe); AwaitEchoes()
 // is the wind-down of modes that must get back every byte they sent. All
 // of them dispatch events through RunUntil(), which also calls the mode's
-// periodic check (timeouts) and refreshes the progress line.
+// periodic check (timeouts) and, each second, samples the totals for the
+// report's timeline and the progress line.
 
 #ifndef ECHO_LAB_TOOLS_LOAD_SESSION_H_
 #define ECHO_LAB_TOOLS_LOAD_SESSION_H_
@@ -49,7 +50,9 @@ class Session {
   // One recv() reads at most this much.
   static constexpr size_t kReadBufferSize = 256 * 1024;
 
-  // `show_progress`: refresh a progress line on stderr each second.
+  // `show_progress`: refresh a progress line on stderr each second. The
+  // run, and its timeline, start now; so does the report's start_time,
+  // read from the real-time clock.
   Session(const LoadOptions& options, bool show_progress);
 
   Session(const Session&) = delete;
@@ -109,24 +112,27 @@ class Session {
   // Erases the progress line (call before printing the summary).
   void ClearProgress();
 
-  // The report's fields every mode fills the same way: configuration,
-  // totals and errors. `seconds` is the measured phase; rates are derived
-  // from `verified_in_phase` and `messages_in_phase`.
+  // The report's fields every mode fills the same way: target, timeline,
+  // configuration, totals and errors. `seconds` is the measured phase;
+  // rates are derived from `verified_in_phase` and `messages_in_phase`.
+  // Ends the timeline: call it once, at the end of the run.
   LoadReport BaseReport(double seconds, uint64_t verified_in_phase,
-                        uint64_t messages_in_phase) const;
+                        uint64_t messages_in_phase);
 
  private:
-  void MaybeShowProgress();
+  // Adds the time since the last sample to the timeline.
+  void Sample();
 
   const LoadOptions options_;
   const bool show_progress_;
   RunContext run_;
   std::string setup_error_;
+  std::string start_time_;
   Nanos start_ = 0;
-  // Progress line state: when it was last drawn, the totals then.
-  Nanos progress_at_ = 0;
-  uint64_t progress_verified_ = 0;
-  uint64_t progress_messages_ = 0;
+  IntervalLog timeline_;
+  // When the last sample was taken, and the run's totals then.
+  Nanos sampled_at_ = 0;
+  Interval sampled_;
   bool progress_shown_ = false;
 };
 
