@@ -80,6 +80,20 @@ class EchoLoadSmokeTest : public ::testing::Test {
     return end;
   }
 
+  // Runs a ten-minute echo_load `mode` with `args` and sends it `signal`
+  // ("INT", "TERM") 2 s after it starts, long after its handlers are set
+  // (first thing in main()). coreutils' timeout sends it, and kills
+  // echo_load 30 s later if it is still running, so none outlives the test.
+  RunResult RunInterrupted(const std::string& signal, const std::string& mode,
+                           std::vector<std::string> args) {
+    std::vector<std::string> command = {
+        "--preserve-status", "--kill-after=30", "--signal=" + signal, "2",
+        testing::RunfilesPath("tools/load/echo_load"), "--port", std::to_string(server_->port()),
+        "--mode", mode, "--duration", "10m"};
+    command.insert(command.end(), args.begin(), args.end());
+    return testing::RunToExit("/usr/bin/timeout", command, kRunTimeout);
+  }
+
   std::unique_ptr<BackgroundServer> server_;
 };
 
@@ -175,6 +189,27 @@ TEST_F(EchoLoadSmokeTest, HumanSummaryIsOneLineOnStdout) {
   EXPECT_EQ(run.out.find('\n'), run.out.size() - 1) << run.out;
   // Not a terminal: no progress line.
   EXPECT_EQ(run.err, "");
+}
+
+TEST_F(EchoLoadSmokeTest, SigintEndsTheRunEarlyAndItStillReports) {
+  const RunResult run = RunInterrupted("INT", "bulk", {"--connections", "2", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.status << "\nstdout: " << run.out << "\nstderr: " << run.err;
+  const Json end = ExpectReportOfThisRun(run.out);
+  EXPECT_EQ(end.value("interrupted", false), true) << run.out;
+  EXPECT_EQ(Number(end, "errors"), 0);
+  EXPECT_GT(Number(end, "messages"), 0);
+  EXPECT_LT(Number(end, "seconds"), 60);
+  // Stopping early still winds down: every echo came back.
+  EXPECT_EQ(Number(end, "bytes_verified"), Number(end, "bytes_sent"));
+}
+
+TEST_F(EchoLoadSmokeTest, SigtermEndsATransferEarlyWithItsSummaryLine) {
+  // 1 TiB per connection: far more than two seconds can move.
+  const RunResult run = RunInterrupted("TERM", "integrity", {"--bytes", "1024g"});
+  EXPECT_EQ(run.exit_code, 0) << run.status << "\nstderr: " << run.err;
+  EXPECT_EQ(run.out.rfind("echo_load integrity: 1 conns, ", 0), 0u) << run.out;
+  EXPECT_NE(run.out.find(" B verified ("), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find(", 0 errors (interrupted)\n"), std::string::npos) << run.out;
 }
 
 }  // namespace

@@ -41,7 +41,8 @@ class Churn {
     const std::function<void()> on_tick = [this] { OnTick(); };
     const Nanos start = session_.RefreshNow();
     for (size_t i = 0; i < slots_.size(); ++i) Refill(i);
-    session_.RunUntil(start + session_.duration(), [] { return false; }, on_event, on_tick);
+    session_.RunUntil(
+        start + session_.duration(), [this] { return session_.stopped(); }, on_event, on_tick);
     const double seconds = SecondsBetween(start, session_.RefreshNow());
     const uint64_t verified_in_phase = session_.totals().bytes_verified;
     const uint64_t messages_in_phase = session_.totals().messages;

@@ -137,6 +137,7 @@ Json End(const LoadReport& r) {
   end["mb_per_s"] = Finite(r.mb_per_s);
   end["msgs_per_s"] = Finite(r.msgs_per_s);
   AddModeResults(r, &end);
+  end["interrupted"] = r.interrupted;
   end["errors"] = r.errors;
   Json& by_kind = end["errors_by_kind"] = Json::object();
   for (const ErrorKind kind : kErrorKinds) by_kind[ErrorKindName(kind)] = r.errors_by_kind[kind];
@@ -171,7 +172,7 @@ std::string FormatSummaryLine(const LoadReport& r) {
   const char* seconds = r.seconds >= 1 ? ", %.1f s: " : ", %.3f s: ";
   return std::string("echo_load ") + ModeName(r.mode) + ": " + Setup(r) +
          StringPrintf(seconds, r.seconds) + Results(r) + ", " + U(r.errors) +
-         (r.errors == 1 ? " error" : " errors");
+         (r.errors == 1 ? " error" : " errors") + (r.interrupted ? " (interrupted)" : "");
 }
 
 std::string FormatJson(const LoadReport& r) {

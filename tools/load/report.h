@@ -105,19 +105,22 @@ struct LoadReport {
   std::optional<ChurnResult> churn;
   std::optional<IdleResult> idle;
 
+  bool interrupted = false;  // Stopped early by SIGINT or SIGTERM.
   uint64_t errors = 0;
   ErrorCounts errors_by_kind;  // Adds up to `errors`.
   std::vector<std::string> error_samples;  // The first few, in order.
 };
 
 // One line without '\n', e.g. "echo_load bulk: 16 conns, 4096 B x 4 in
-// flight, 10.0 s: 1234.5 MB/s, 301234 msgs/s, 0 errors".
+// flight, 10.0 s: 1234.5 MB/s, 301234 msgs/s, 0 errors", followed by
+// " (interrupted)" when the run was stopped early.
 std::string FormatSummaryLine(const LoadReport& report);
 
 // One JSON object on one line, without '\n' (see the top of this file).
 // `end` holds every field of the report that applies to its mode, with
-// latency_us {p50, p90, p99, max, samples, exact} for ping-pong and
-// errors_by_kind {wrong_data, closed, stalled, other} always. Numbers that
+// latency_us {p50, p90, p99, max, samples, exact} for ping-pong, and
+// interrupted (a boolean) and errors_by_kind {wrong_data, closed, stalled,
+// other} always. Numbers that
 // are not finite are written as 0 and bytes that are not UTF-8 as U+FFFD,
 // so that the output is valid JSON whatever happened.
 std::string FormatJson(const LoadReport& report);

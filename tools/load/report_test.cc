@@ -76,6 +76,8 @@ TEST(ReportTest, SummaryLineOfEveryMode) {
   slow.bytes_per_connection = 1000000;
   slow.bytes_verified = 900;
   slow.slow_readers = SlowReaderResult{100, 300, 500, 2, 3};
+  LoadReport stopped = BulkReport();
+  stopped.interrupted = true;
   LoadReport idle = Report(Mode::kIdle, 10000, 5);
   idle.message_size = 16;
   idle.idle = IdleResult{10000, 9999, 20000};
@@ -83,6 +85,9 @@ TEST(ReportTest, SummaryLineOfEveryMode) {
       {BulkReport(),
        "echo_load bulk: 16 conns, 4096 B x 4 in flight, 10.0 s: 1234.5 MB/s, 301234 msgs/s, "
        "0 errors"},
+      {stopped,
+       "echo_load bulk: 16 conns, 4096 B x 4 in flight, 10.0 s: 1234.5 MB/s, 301234 msgs/s, "
+       "0 errors (interrupted)"},
       {ping,
        "echo_load ping-pong: 1 conns, 64 B, 10.0 s: 25000 msgs/s, latency us p50 38.3, p90 "
        "41.0, p99 60.5, max 812.0, 1 error"},
@@ -134,6 +139,7 @@ TEST(ReportTest, BulkEndHasEveryMetric) {
       {"messages", 3'012'340},      {"mb_per_s", 1234.5},     {"msgs_per_s", 301234},
       {"errors", 2}};
   for (const auto& [key, value] : numbers) EXPECT_EQ(Number(end, key), value) << key;
+  EXPECT_EQ(end.at("interrupted"), false);
   EXPECT_EQ(end.at("error_samples"), Json(r.error_samples));
   EXPECT_EQ(end.at("errors_by_kind"),
             Json::parse(R"({"wrong_data": 1, "closed": 0, "stalled": 1, "other": 0})"));

@@ -20,8 +20,12 @@ std::string Iso8601Utc(std::time_t time) {
 
 }  // namespace
 
-Session::Session(const LoadOptions& options, bool show_progress)
-    : options_(options), show_progress_(show_progress), run_(options.seed, kReadBufferSize) {
+Session::Session(const LoadOptions& options, bool show_progress,
+                 const volatile std::sig_atomic_t* stop)
+    : options_(options),
+      show_progress_(show_progress),
+      stop_(stop),
+      run_(options.seed, kReadBufferSize) {
   run_.server = SocketAddress::Parse(options.host, options.port);
   if (!run_.loop.error().empty()) {
     setup_error_ = run_.loop.error();
@@ -53,7 +57,7 @@ Connections Session::ConnectAll(size_t count, uint32_t events) {
   start_more();
   RunUntil(
       // Bounded by the timeout sweep below: every connect finishes in time.
-      kForever, [&] { return finished == count; },
+      kForever, [&] { return finished == count || stopped(); },
       [&](const ReadyEvent& event) {
         ClientConnection& c = connections[event.tag];
         // Events of connections already open are left for the mode, which
@@ -73,6 +77,9 @@ Connections Session::ConnectAll(size_t count, uint32_t events) {
         }
         start_more();
       });
+  for (ClientConnection& c : connections) {
+    if (c.state() == ClientConnection::State::kConnecting) c.CloseWithReset();  // Stopped.
+  }
   return connections;
 }
 
@@ -91,7 +98,9 @@ void Session::RunPhase(Connections& connections, Nanos length,
 double Session::Measure(Connections& connections, Nanos length, const EventHandler& on_event,
                         const std::function<void()>& on_tick, uint32_t kick_events) {
   const Nanos start = RefreshNow();
-  RunPhase(connections, length, nullptr, on_event, on_tick, kick_events);
+  RunPhase(
+      connections, length, [this] { return run_.totals.open == 0 || stopped(); }, on_event,
+      on_tick, kick_events);
   return SecondsBetween(start, RefreshNow());
 }
 
@@ -189,6 +198,7 @@ LoadReport Session::BaseReport(double seconds, uint64_t verified_in_phase,
     report.mb_per_s = static_cast<double>(verified_in_phase) / seconds / 1e6;
     report.msgs_per_s = static_cast<double>(messages_in_phase) / seconds;
   }
+  report.interrupted = stopped();
   report.errors = run_.errors.count();
   report.errors_by_kind = run_.errors.by_kind();
   report.error_samples = run_.errors.samples();

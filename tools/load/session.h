@@ -12,6 +12,7 @@
 #ifndef ECHO_LAB_TOOLS_LOAD_SESSION_H_
 #define ECHO_LAB_TOOLS_LOAD_SESSION_H_
 
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -52,8 +53,10 @@ class Session {
 
   // `show_progress`: refresh a progress line on stderr each second. The
   // run, and its timeline, start now; so does the report's start_time,
-  // read from the real-time clock.
-  Session(const LoadOptions& options, bool show_progress);
+  // read from the real-time clock. Once `*stop` (if not null) is non-zero,
+  // connecting and the measured phase end early: see stopped().
+  Session(const LoadOptions& options, bool show_progress,
+          const volatile std::sig_atomic_t* stop = nullptr);
 
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -66,6 +69,11 @@ class Session {
   TrafficTotals& totals() { return run_.totals; }
   Nanos timeout() const { return options_.timeout_ms * kNanosPerMilli; }
   Nanos duration() const { return options_.duration_ms * kNanosPerMilli; }
+  // Whether the run was told to stop (SIGINT, SIGTERM). A stopped run skips
+  // what is left of connecting and of its measured phase, then winds down
+  // as usual (bounded by the timeout), so that its report stays true: only
+  // what the server did wrong is an error.
+  bool stopped() const { return stop_ != nullptr && *stop_ != 0; }
 
   // The time of the loop's last wakeup (refreshed by RunUntil()); cheap, for
   // deadlines and progress stamps. Latency uses MonotonicNow() instead.
@@ -74,7 +82,8 @@ class Session {
 
   // Opens connections for streams 0 .. count - 1, watched for `events` with
   // their index as tag, and waits until each is open or has failed (logged;
-  // state kClosed): a connect not done within the timeout fails.
+  // state kClosed): a connect not done within the timeout fails. Once
+  // stopped(), connects not done are dropped without an error.
   Connections ConnectAll(size_t count, uint32_t events);
 
   // Runs a phase over `connections`: first hands every open one
@@ -86,8 +95,8 @@ class Session {
                 const EventHandler& on_event, const std::function<void()>& on_tick = nullptr,
                 uint32_t kick_events = kAnyEvent);
 
-  // The measured phase: RunPhase() until every connection is closed or
-  // `length` has passed. Returns its seconds.
+  // The measured phase: RunPhase() until every connection is closed,
+  // `length` has passed or the run is stopped(). Returns its seconds.
   double Measure(Connections& connections, Nanos length, const EventHandler& on_event,
                  const std::function<void()>& on_tick = nullptr,
                  uint32_t kick_events = kAnyEvent);
@@ -125,6 +134,7 @@ class Session {
 
   const LoadOptions options_;
   const bool show_progress_;
+  const volatile std::sig_atomic_t* const stop_;
   RunContext run_;
   std::string setup_error_;
   std::string start_time_;
