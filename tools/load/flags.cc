@@ -46,27 +46,23 @@ std::string Size(const char* flag, const std::string& value, uint64_t max, const
 // at most three decimals, a whole number of milliseconds in the end ("1.5ms"
 // is not), from 1 ms to `max_ms`.
 bool ParseDuration(const std::string& text, int64_t max_ms, int64_t* ms) {
-  // "ms" before "s" and "m", which it ends with and starts with.
-  static constexpr struct {
-    const char* suffix;
-    int64_t ms;
-  } kUnits[] = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
-  int64_t unit_ms = 1000;
-  std::string number = text;
-  for (const auto& unit : kUnits) {
-    const size_t n = std::strlen(unit.suffix);
-    if (text.size() > n && text.compare(text.size() - n, n, unit.suffix) == 0) {
-      unit_ms = unit.ms;
-      number.resize(text.size() - n);
-      break;
-    }
+  const size_t split = std::min(text.find_first_not_of("0123456789."), text.size());
+  const std::string unit = text.substr(split);
+  const int64_t unit_ms = unit == "ms"                ? 1
+                          : unit == "s" || unit == "" ? 1000
+                          : unit == "m"               ? 60'000
+                          : unit == "h"               ? 3'600'000
+                                                      : 0;
+  int64_t thousandths = 0;  // Of the unit: ParseSeconds() reads three decimals.
+  if (unit_ms == 0 ||
+      !ParseSeconds(text.substr(0, split), max_ms * 1000 / unit_ms, &thousandths) ||
+      thousandths * unit_ms % 1000 != 0) {
+    return false;
   }
-  // ParseSeconds() reads the number in thousandths, whatever the unit.
-  int64_t thousandths = 0;
-  if (!ParseSeconds(number, max_ms * 1000 / unit_ms, &thousandths)) return false;
-  if (thousandths * unit_ms % 1000 != 0 || thousandths == 0) return false;
-  *ms = thousandths * unit_ms / 1000;
-  return *ms <= max_ms;
+  const int64_t value = thousandths * unit_ms / 1000;
+  if (value < 1 || value > max_ms) return false;
+  *ms = value;
+  return true;
 }
 
 std::string Duration(const char* flag, const std::string& value, int64_t max_ms,

@@ -83,5 +83,5 @@ int main(int argc, char** argv) {
                                                   : echo::load::FormatSummaryLine(report);
   std::printf("%s\n", summary.c_str());
   std::fflush(stdout);
-  return report.errors == 0 ? 0 : kExitErrors;
+  return report.errors.count() == 0 ? 0 : kExitErrors;
 }

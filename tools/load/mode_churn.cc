@@ -39,13 +39,8 @@ class Churn {
   LoadReport Run() {
     const EventHandler on_event = [this](const ReadyEvent& event) { OnEvent(event); };
     const std::function<void()> on_tick = [this] { OnTick(); };
-    const Nanos start = session_.RefreshNow();
     for (size_t i = 0; i < slots_.size(); ++i) Refill(i);
-    session_.RunUntil(
-        start + session_.duration(), [this] { return session_.stopped(); }, on_event, on_tick);
-    const double seconds = SecondsBetween(start, session_.RefreshNow());
-    const uint64_t verified_in_phase = session_.totals().bytes_verified;
-    const uint64_t messages_in_phase = session_.totals().messages;
+    session_.MeasureUntil(session_.duration(), [] { return false; }, on_event, on_tick);
 
     // Wind-down: no new connections; those under way finish or time out.
     opening_ = false;
@@ -56,7 +51,7 @@ class Churn {
       slot.connection.Abandon(ErrorKind::kStalled,
                               "did not finish within the timeout after the run");
     }
-    LoadReport report = session_.BaseReport(seconds, verified_in_phase, messages_in_phase);
+    LoadReport report = session_.BaseReport();
     report.churn = result_;
     return report;
   }

@@ -31,7 +31,7 @@ LoadReport RunIdle(Session& session) {
                              SecondsBetween(c.last_progress(), session.now())));
     }
   };
-  const double seconds = session.Measure(connections, session.duration(), while_idle);
+  session.Measure(connections, session.duration(), while_idle);
   result.open_at_end = session.totals().open;
 
   // Liveness: one message on each connection still open.
@@ -54,7 +54,7 @@ LoadReport RunIdle(Session& session) {
     }
   }
 
-  LoadReport report = session.BaseReport(seconds, 0, 0);
+  LoadReport report = session.BaseReport();
   report.idle = result;
   return report;
 }

@@ -90,12 +90,11 @@ LoadReport RunSlowReaders(Session& session) {
   // The whole --duration even if everything was sent early: the server is
   // meant to hold (or refuse) the unread echo all that time. Kicked with
   // EPOLLOUT alone: kAnyEvent's EPOLLRDHUP would read as the server closing.
-  const double seconds =
-      session.Measure(connections, session.duration(), while_not_reading, nullptr, EPOLLOUT);
+  session.Measure(connections, session.duration(), while_not_reading, nullptr, EPOLLOUT);
   SlowReaderResult result = Accepted(connections, connected, total);
   ReadBack(session, connections, &result);
 
-  LoadReport report = session.BaseReport(seconds, 0, 0);
+  LoadReport report = session.BaseReport();
   report.slow_readers = result;
   return report;
 }

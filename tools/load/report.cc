@@ -38,7 +38,7 @@ bool UsesBytesPerConnection(Mode mode) {
 
 // The part of the summary after "N s: " and before ", N errors".
 std::string Results(const LoadReport& r) {
-  switch (r.mode) {
+  switch (r.options.mode) {
     case Mode::kBulk:
       return StringPrintf("%.1f MB/s, %.0f msgs/s", r.mb_per_s, r.msgs_per_s);
     case Mode::kPingPong: {
@@ -53,7 +53,7 @@ std::string Results(const LoadReport& r) {
     case Mode::kHalfClose:
       if (!r.half_close) return U(r.bytes_verified) + " B verified";
       return U(r.bytes_verified) + " B verified, " + U(r.half_close->eof_after_full_echo) + "/" +
-             U(r.connections) + " EOF after full echo";
+             U(r.options.connections) + " EOF after full echo";
     case Mode::kSlowReaders: {
       if (!r.slow_readers) return U(r.bytes_verified) + " B read back";
       const SlowReaderResult& s = *r.slow_readers;
@@ -77,21 +77,21 @@ std::string Results(const LoadReport& r) {
 }
 
 // The part of the summary between "MODE: " and ", N s".
-std::string Setup(const LoadReport& r) {
-  const std::string conns = U(r.connections) + " conns";
-  switch (r.mode) {
+std::string Setup(const LoadOptions& o) {
+  const std::string conns = U(o.connections) + " conns";
+  switch (o.mode) {
     case Mode::kBulk:
-      return conns + ", " + U(r.message_size) + " B x " + U(r.in_flight) + " in flight";
+      return conns + ", " + U(o.message_size) + " B x " + U(o.in_flight) + " in flight";
     case Mode::kPingPong:
     case Mode::kIdle:
-      return conns + ", " + U(r.message_size) + " B";
+      return conns + ", " + U(o.message_size) + " B";
     case Mode::kChurn:
-      return "up to " + conns + ", " + U(r.message_size) + " B";
+      return "up to " + conns + ", " + U(o.message_size) + " B";
     case Mode::kIntegrity:
     case Mode::kHalfClose:
-      return conns + ", " + U(r.bytes_per_connection) + " B each";
+      return conns + ", " + U(o.bytes_per_connection) + " B each";
     case Mode::kSlowReaders:
-      return conns + ", up to " + U(r.bytes_per_connection) + " B each";
+      return conns + ", up to " + U(o.bytes_per_connection) + " B each";
   }
   return conns;
 }
@@ -125,11 +125,12 @@ void AddModeResults(const LoadReport& r, Json* end) {
 }
 
 Json End(const LoadReport& r) {
-  Json end = {{"mode", ModeName(r.mode)}, {"connections", r.connections}};
-  if (UsesMessages(r.mode)) end["message_size"] = r.message_size;
-  if (r.mode == Mode::kBulk) end["in_flight"] = r.in_flight;
-  if (UsesBytesPerConnection(r.mode)) end["bytes_per_connection"] = r.bytes_per_connection;
-  end["seed"] = r.seed;
+  const LoadOptions& o = r.options;
+  Json end = {{"mode", ModeName(o.mode)}, {"connections", o.connections}};
+  if (UsesMessages(o.mode)) end["message_size"] = o.message_size;
+  if (o.mode == Mode::kBulk) end["in_flight"] = o.in_flight;
+  if (UsesBytesPerConnection(o.mode)) end["bytes_per_connection"] = o.bytes_per_connection;
+  end["seed"] = o.seed;
   end["seconds"] = Finite(r.seconds);
   end["bytes_sent"] = r.bytes_sent;
   end["bytes_verified"] = r.bytes_verified;
@@ -138,10 +139,10 @@ Json End(const LoadReport& r) {
   end["msgs_per_s"] = Finite(r.msgs_per_s);
   AddModeResults(r, &end);
   end["interrupted"] = r.interrupted;
-  end["errors"] = r.errors;
+  end["errors"] = r.errors.count();
   Json& by_kind = end["errors_by_kind"] = Json::object();
-  for (const ErrorKind kind : kErrorKinds) by_kind[ErrorKindName(kind)] = r.errors_by_kind[kind];
-  end["error_samples"] = r.error_samples;
+  for (const ErrorKind kind : kErrorKinds) by_kind[ErrorKindName(kind)] = r.errors.by_kind()[kind];
+  end["error_samples"] = r.errors.samples();
   return end;
 }
 
@@ -170,9 +171,9 @@ void IntervalLog::Add(const Interval& sample) {
 std::string FormatSummaryLine(const LoadReport& r) {
   // Tenths of a second suffice for timed runs; short transfers need more.
   const char* seconds = r.seconds >= 1 ? ", %.1f s: " : ", %.3f s: ";
-  return std::string("echo_load ") + ModeName(r.mode) + ": " + Setup(r) +
-         StringPrintf(seconds, r.seconds) + Results(r) + ", " + U(r.errors) +
-         (r.errors == 1 ? " error" : " errors") + (r.interrupted ? " (interrupted)" : "");
+  return std::string("echo_load ") + ModeName(r.options.mode) + ": " + Setup(r.options) +
+         StringPrintf(seconds, r.seconds) + Results(r) + ", " + U(r.errors.count()) +
+         (r.errors.count() == 1 ? " error" : " errors") + (r.interrupted ? " (interrupted)" : "");
 }
 
 std::string FormatJson(const LoadReport& r) {
@@ -186,7 +187,7 @@ std::string FormatJson(const LoadReport& r) {
                          {"errors", i.errors}});
   }
   const Json report = {{"version", LoadVersionText()},
-                       {"target", {{"host", r.host}, {"port", r.port}}},
+                       {"target", {{"host", r.options.host}, {"port", r.options.port}}},
                        {"start_time", r.start_time},
                        {"intervals", std::move(intervals)},
                        {"end", End(r)}};

@@ -80,17 +80,9 @@ struct IdleResult {
 };
 
 struct LoadReport {
-  std::string host;
-  uint16_t port = 0;
+  LoadOptions options;     // The run's: target, mode and its parameters.
   std::string start_time;  // ISO 8601, UTC: "2026-11-03T09:14:07Z".
   std::vector<Interval> intervals;
-
-  Mode mode = Mode::kBulk;
-  uint64_t connections = 0;  // As requested (churn: at once).
-  uint64_t message_size = 0;
-  uint64_t in_flight = 0;
-  uint64_t bytes_per_connection = 0;
-  uint64_t seed = 0;
 
   double seconds = 0;           // The measured phase.
   uint64_t bytes_sent = 0;      // Whole run.
@@ -106,9 +98,7 @@ struct LoadReport {
   std::optional<IdleResult> idle;
 
   bool interrupted = false;  // Stopped early by SIGINT or SIGTERM.
-  uint64_t errors = 0;
-  ErrorCounts errors_by_kind;  // Adds up to `errors`.
-  std::vector<std::string> error_samples;  // The first few, in order.
+  ErrorLog errors;
 };
 
 // One line without '\n', e.g. "echo_load bulk: 16 conns, 4096 B x 4 in

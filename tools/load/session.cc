@@ -95,13 +95,25 @@ void Session::RunPhase(Connections& connections, Nanos length,
            on_tick);
 }
 
-double Session::Measure(Connections& connections, Nanos length, const EventHandler& on_event,
-                        const std::function<void()>& on_tick, uint32_t kick_events) {
+void Session::Measure(Connections& connections, Nanos length, const EventHandler& on_event,
+                      const std::function<void()>& on_tick, uint32_t kick_events) {
   const Nanos start = RefreshNow();
   RunPhase(
       connections, length, [this] { return run_.totals.open == 0 || stopped(); }, on_event,
       on_tick, kick_events);
-  return SecondsBetween(start, RefreshNow());
+  EndMeasuring(start);
+}
+
+void Session::MeasureUntil(Nanos length, const std::function<bool()>& done,
+                           const EventHandler& on_event, const std::function<void()>& on_tick) {
+  const Nanos start = RefreshNow();
+  RunUntil(start + length, [&] { return done() || stopped(); }, on_event, on_tick);
+  EndMeasuring(start);
+}
+
+void Session::EndMeasuring(Nanos start) {
+  measured_seconds_ = SecondsBetween(start, RefreshNow());
+  measured_ = run_.totals;
 }
 
 void Session::AwaitEchoes(Connections& connections, const EventHandler& on_event) {
@@ -174,34 +186,24 @@ void Session::ClearProgress() {
   progress_shown_ = false;
 }
 
-LoadReport Session::BaseReport(double seconds, uint64_t verified_in_phase,
-                               uint64_t messages_in_phase) {
+LoadReport Session::BaseReport() {
   // The last stretch, shorter than a second: the timeline adds up to the
   // totals.
   if (RefreshNow() > sampled_at_) Sample();
   LoadReport report;
-  report.host = options_.host;
-  report.port = options_.port;
+  report.options = options_;
   report.start_time = start_time_;
   report.intervals = timeline_.intervals();
-  report.mode = options_.mode;
-  report.connections = options_.connections;
-  report.message_size = options_.message_size;
-  report.in_flight = options_.in_flight;
-  report.bytes_per_connection = options_.bytes_per_connection;
-  report.seed = options_.seed;
-  report.seconds = seconds;
+  report.seconds = measured_seconds_;
   report.bytes_sent = run_.totals.bytes_sent;
   report.bytes_verified = run_.totals.bytes_verified;
-  report.messages = messages_in_phase;
-  if (seconds > 0) {
-    report.mb_per_s = static_cast<double>(verified_in_phase) / seconds / 1e6;
-    report.msgs_per_s = static_cast<double>(messages_in_phase) / seconds;
+  report.messages = measured_.messages;
+  if (measured_seconds_ > 0) {
+    report.mb_per_s = static_cast<double>(measured_.bytes_verified) / measured_seconds_ / 1e6;
+    report.msgs_per_s = static_cast<double>(measured_.messages) / measured_seconds_;
   }
   report.interrupted = stopped();
-  report.errors = run_.errors.count();
-  report.errors_by_kind = run_.errors.by_kind();
-  report.error_samples = run_.errors.samples();
+  report.errors = run_.errors;
   return report;
 }
 
@@ -212,15 +214,13 @@ EchoExchange::EchoExchange(Session& session)
 LoadReport EchoExchange::RunPhases(Nanos length, const std::string& what,
                                    bool (*waiting)(const ClientConnection&)) {
   const EventHandler on_event = [this](const ReadyEvent& event) { OnEvent(event); };
-  const double seconds = session_.Measure(connections_, length, on_event, [&] {
+  session_.Measure(connections_, length, on_event, [&] {
     session_.AbandonStalled(connections_, what, waiting);
   });
-  const uint64_t verified_in_phase = session_.totals().bytes_verified;
-  const uint64_t messages_in_phase = session_.totals().messages;
   // Wind-down, not measured: every byte sent must still come back.
   sending_ = false;
   session_.AwaitEchoes(connections_, on_event);
-  return session_.BaseReport(seconds, verified_in_phase, messages_in_phase);
+  return session_.BaseReport();
 }
 
 void EchoExchange::OnEvent(const ReadyEvent& event) {

@@ -96,10 +96,14 @@ class Session {
                 uint32_t kick_events = kAnyEvent);
 
   // The measured phase: RunPhase() until every connection is closed,
-  // `length` has passed or the run is stopped(). Returns its seconds.
-  double Measure(Connections& connections, Nanos length, const EventHandler& on_event,
-                 const std::function<void()>& on_tick = nullptr,
-                 uint32_t kick_events = kAnyEvent);
+  // `length` has passed or the run is stopped(). Its length, and the bytes
+  // verified and the messages counted by its end, make the report's rates.
+  void Measure(Connections& connections, Nanos length, const EventHandler& on_event,
+               const std::function<void()>& on_tick = nullptr, uint32_t kick_events = kAnyEvent);
+  // The same for a mode without a fixed set of connections (churn): from
+  // now until `done()`, `length` or stopped().
+  void MeasureUntil(Nanos length, const std::function<bool()>& done,
+                    const EventHandler& on_event, const std::function<void()>& on_tick);
 
   // The wind-down of modes that stop sending and must get back every byte
   // they sent: runs `on_event` until no open connection owes an echo or the
@@ -121,14 +125,14 @@ class Session {
   // Erases the progress line (call before printing the summary).
   void ClearProgress();
 
-  // The report's fields every mode fills the same way: target, timeline,
-  // configuration, totals and errors. `seconds` is the measured phase;
-  // rates are derived from `verified_in_phase` and `messages_in_phase`.
-  // Ends the timeline: call it once, at the end of the run.
-  LoadReport BaseReport(double seconds, uint64_t verified_in_phase,
-                        uint64_t messages_in_phase);
+  // The report's fields every mode fills the same way: the options, the
+  // timeline, the measured phase and its rates, totals and errors. Ends the
+  // timeline: call it once, at the end of the run.
+  LoadReport BaseReport();
 
  private:
+  // Ends the measured phase, begun at `start`.
+  void EndMeasuring(Nanos start);
   // Adds the time since the last sample to the timeline.
   void Sample();
 
@@ -144,6 +148,9 @@ class Session {
   Nanos sampled_at_ = 0;
   Interval sampled_;
   bool progress_shown_ = false;
+  // The measured phase's length, and the totals at its end.
+  double measured_seconds_ = 0;
+  TrafficTotals measured_;
 };
 
 // Whether no open connection owes an echo.
@@ -169,8 +176,7 @@ class EchoExchange {
   // The measured phase, for `length` or until every connection is closed,
   // in which a connection for which `waiting` (null: any) holds and where
   // nothing moves for the timeout fails as stalled waiting for `what`;
-  // then, sending stopped, Session::AwaitEchoes(). Returns the base report
-  // with the rates of the measured phase.
+  // then, sending stopped, Session::AwaitEchoes(). Returns the base report.
   LoadReport RunPhases(Nanos length, const std::string& what,
                        bool (*waiting)(const ClientConnection&));
 
