@@ -17,7 +17,8 @@ namespace echo {
 namespace load {
 namespace {
 
-enum class Step { kConnect, kSend, kReadEcho, kAwaitEof };
+// Where a slot's connection is once it is open.
+enum class Step { kSend, kReadEcho, kAwaitEof };
 
 struct Slot {
   ClientConnection connection;
@@ -25,7 +26,7 @@ struct Slot {
   // tag so that one still queued for the slot's previous connection (in the
   // same epoll batch) is recognised and dropped.
   uint32_t generation = 0;
-  Step step = Step::kConnect;
+  Step step = Step::kSend;
   bool reset_after_send = false;
 };
 
@@ -90,23 +91,17 @@ class Churn {
     }
   }
 
-  // Counts the slot's connection as opened once it is, and starts it.
-  void Opened(Slot& slot) {
-    ++result_.opened;
-    slot.step = Step::kSend;
-  }
-
   // Starts the slot's next connection.
   void OpenNext(size_t index) {
     Slot& slot = slots_[index];
     ++slot.generation;
     const uint64_t stream = next_stream_++;
-    slot.step = Step::kConnect;
+    slot.step = Step::kSend;
     slot.reset_after_send = stream % 2 == 1;
     ClientConnection& c = slot.connection;
     c.StartConnect(&session_.run(), stream, kReadWriteEvents, TagOf(index, slot.generation));
     if (c.open()) {
-      Opened(slot);
+      ++result_.opened;
       Advance(slot, kAnyEvent);
     }
   }
@@ -127,7 +122,7 @@ class Churn {
     if (static_cast<uint32_t>(event.tag >> 32) != slot.generation) return;  // Stale.
     ClientConnection& c = slot.connection;
     if (c.state() == ClientConnection::State::kConnecting && c.FinishConnect() && c.open()) {
-      Opened(slot);
+      ++result_.opened;
     }
     if (c.open()) Advance(slot, event.events);
     Refill(index);
