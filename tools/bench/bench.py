@@ -68,7 +68,8 @@ class Server:
 
 
 def load(load_binary, port, mode, **flags):
-    """Runs echo_load with --json on the client core; returns its report."""
+    """Runs echo_load with --json on the client core; returns its summary (the
+    report's "end")."""
     command = ["taskset", "-c", CORES["client"], load_binary, "--port", str(port),
                "--mode", mode, "--json"]
     for key, value in flags.items():
@@ -76,8 +77,8 @@ def load(load_binary, port, mode, **flags):
     done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True, timeout=600)
     try:
-        report = json.loads(done.stdout.strip().splitlines()[-1])
-    except (IndexError, json.JSONDecodeError):
+        report = json.loads(done.stdout.strip().splitlines()[-1])["end"]
+    except (IndexError, KeyError, TypeError, json.JSONDecodeError):
         raise RuntimeError("echo_load %s printed no report: %s" % (mode, done.stderr[-500:]))
     report["exit_code"] = done.returncode
     return report

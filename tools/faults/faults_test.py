@@ -205,9 +205,13 @@ def run_of(mode, **kinds):
 
 class LoadTest(unittest.TestCase):
     def test_parses_the_last_json_line_and_rejects_reports_without_kinds(self):
-        self.assertEqual(load.parse_report('noise\n{"errors_by_kind": {"closed": 2}}\n'),
+        report = '{"intervals": [], "end": {"errors_by_kind": {"closed": 2}}}'
+        self.assertEqual(load.parse_report("noise\n%s\n" % report),
                          {"errors_by_kind": {"closed": 2}})
-        self.assertIsNone(load.parse_report('{"errors": 0}'))
+        self.assertIsNone(load.parse_report('{"end": {"errors": 0}}'))
+        # The summary at the top level, as echo_load printed it before "end".
+        self.assertIsNone(load.parse_report('{"errors_by_kind": {"closed": 2}}'))
+        self.assertIsNone(load.parse_report('[1]'))
         self.assertIsNone(load.parse_report("not json"))
         self.assertIsNone(load.parse_report(""))
 

@@ -53,12 +53,13 @@ def command(load_bin, port, mode, flags, seed, timeout_secs, duration=None):
 
 
 def parse_report(stdout):
-    """echo_load's --json object (its last line), or None."""
+    """The summary ("end") of echo_load's --json object (its last line), or None."""
     lines = stdout.strip().splitlines()
     try:
         report = json.loads(lines[-1]) if lines else None
     except json.JSONDecodeError:
         return None
+    report = report.get("end") if isinstance(report, dict) else None
     if not isinstance(report, dict) or not isinstance(report.get("errors_by_kind"), dict):
         return None
     return report

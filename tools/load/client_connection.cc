@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 namespace echo {
@@ -21,30 +20,17 @@ std::string ErrnoText(int error) {
   return std::string(std::strerror(error)) + " (errno " + std::to_string(error) + ")";
 }
 
-std::string Hex(uint8_t byte) {
-  char text[8];
-  std::snprintf(text, sizeof(text), "0x%02x", byte);
-  return text;
-}
-
 }  // namespace
 
-bool ClientConnection::StartConnect(EventLoop* loop, const SocketAddress& server,
-                                    const PatternTable* pattern, uint64_t stream_id,
-                                    uint32_t events, uint64_t tag,
-                                    TrafficTotals* totals, Nanos now) {
-  fd_.reset();
+bool ClientConnection::StartConnect(RunContext* run, uint64_t stream_id, uint32_t events,
+                                    uint64_t tag) {
+  *this = ClientConnection();
+  run_ = run;
   state_ = State::kConnecting;
-  pattern_ = StreamPattern(pattern, stream_id);
+  pattern_ = StreamPattern(&run->pattern, stream_id);
   stream_id_ = stream_id;
-  bytes_sent_ = 0;
-  bytes_verified_ = 0;
-  write_shut_ = false;
-  last_progress_ = now;
-  totals_ = totals;
-  server_ = &server;
-  error_.clear();
-
+  last_progress_ = run->now;
+  const SocketAddress& server = *run->server;
   fd_.reset(::socket(server.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd_.valid()) {
     Abandon(ErrorKind::kOther, "socket(): " + ErrnoText(errno));
@@ -54,13 +40,13 @@ bool ClientConnection::StartConnect(EventLoop* loop, const SocketAddress& server
   // ping-pong message until the previous echo's ACK and inflate latency.
   const int on = 1;
   ::setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-  if (const int error = loop->Add(fd_.get(), events, tag); error != 0) {
+  if (const int error = run->loop.Add(fd_.get(), events, tag); error != 0) {
     Abandon(ErrorKind::kOther, "epoll_ctl(): " + ErrnoText(error));
     return false;
   }
   if (::connect(fd_.get(), server.get(), server.length()) == 0) {
     state_ = State::kOpen;
-    ++totals_->open;
+    ++run_->totals.open;
     return true;
   }
   if (errno == EINPROGRESS || errno == EINTR) return true;
@@ -68,7 +54,7 @@ bool ClientConnection::StartConnect(EventLoop* loop, const SocketAddress& server
   return false;
 }
 
-bool ClientConnection::FinishConnect(Nanos now) {
+bool ClientConnection::FinishConnect() {
   int error = 0;
   socklen_t length = sizeof(error);
   if (::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
@@ -81,27 +67,28 @@ bool ClientConnection::FinishConnect(Nanos now) {
       return true;  // Still connecting: state() stays kConnecting.
     }
     state_ = State::kOpen;
-    last_progress_ = now;
-    ++totals_->open;
+    last_progress_ = run_->now;
+    ++run_->totals.open;
     return true;
   }
-  Abandon(ErrorKind::kOther, "connect to " + server_->ToString() + ": " + ErrnoText(error));
+  Abandon(ErrorKind::kOther,
+          "connect to " + run_->server->ToString() + ": " + ErrnoText(error));
   return false;
 }
 
 ClientConnection::SendStatus ClientConnection::SendUpTo(uint64_t limit, size_t max_send,
-                                                        Random* send_sizes, Nanos now) {
+                                                        Random* sizes) {
   max_send = std::clamp<size_t>(max_send, 1, PatternTable::kPeriod);
   while (bytes_sent_ < limit) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(limit - bytes_sent_, max_send));
-    if (send_sizes != nullptr) {
-      want = static_cast<size_t>(std::min<uint64_t>(want, send_sizes->LogUniformSize(max_send)));
+    if (sizes != nullptr) {
+      want = static_cast<size_t>(std::min<uint64_t>(want, sizes->LogUniformSize(max_send)));
     }
     const ssize_t n = ::send(fd_.get(), pattern_.Span(bytes_sent_), want, MSG_NOSIGNAL);
     if (n > 0) {
       bytes_sent_ += static_cast<uint64_t>(n);
-      totals_->bytes_sent += static_cast<uint64_t>(n);
-      last_progress_ = now;
+      run_->totals.bytes_sent += static_cast<uint64_t>(n);
+      last_progress_ = run_->now;
       if (static_cast<size_t>(n) < want) return SendStatus::kBlocked;  // Full.
       continue;
     }
@@ -116,9 +103,10 @@ ClientConnection::SendStatus ClientConnection::SendUpTo(uint64_t limit, size_t m
   return SendStatus::kReachedLimit;
 }
 
-ClientConnection::ReadStatus ClientConnection::ReadAvailable(uint8_t* buffer,
-                                                             size_t buffer_size, Nanos now,
+ClientConnection::ReadStatus ClientConnection::ReadAvailable(uint32_t events,
                                                              const ReadOptions& options) {
+  uint8_t* buffer = run_->read_buffer.data();
+  const size_t buffer_size = std::min(run_->read_buffer.size(), options.max_read);
   while (bytes_verified_ < options.stop_at) {
     size_t want = buffer_size;
     if (options.sizes != nullptr) want = options.sizes->LogUniformSize(buffer_size);
@@ -130,24 +118,22 @@ ClientConnection::ReadStatus ClientConnection::ReadAvailable(uint8_t* buffer,
       const size_t echoable = static_cast<size_t>(std::min<uint64_t>(got, outstanding()));
       const size_t bad = pattern_.FirstMismatch(bytes_verified_, buffer, echoable);
       if (bad < echoable) {
-        bytes_verified_ += bad;
-        totals_->bytes_verified += bad;
-        const uint64_t at = bytes_verified_;
-        Abandon(ErrorKind::kWrongData, "wrong byte at stream offset " + std::to_string(at) +
-                                           ": got " + Hex(buffer[bad]) + ", expected " +
-                                           Hex(pattern_.ByteAt(at)));
+        Verified(bad);
+        Abandon(ErrorKind::kWrongData,
+                StringPrintf("wrong byte at stream offset %llu: got 0x%02x, expected 0x%02x",
+                             static_cast<unsigned long long>(bytes_verified_), buffer[bad],
+                             pattern_.ByteAt(bytes_verified_)));
         return ReadStatus::kFailed;
       }
-      bytes_verified_ += echoable;
-      totals_->bytes_verified += echoable;
-      last_progress_ = now;
+      Verified(echoable);
+      last_progress_ = run_->now;
       if (echoable < got) {
         Abandon(ErrorKind::kWrongData,
                 std::to_string(got - echoable) +
                     " byte(s) received beyond everything sent (never sent, so not an echo)");
         return ReadStatus::kFailed;
       }
-      if (got < want && !options.peer_may_have_closed) return ReadStatus::kDrained;
+      if (got < want && !PeerMayHaveClosed(events)) return ReadStatus::kDrained;
       continue;
     }
     if (n == 0) return ReadStatus::kEof;
@@ -157,6 +143,19 @@ ClientConnection::ReadStatus ClientConnection::ReadAvailable(uint8_t* buffer,
     return ReadStatus::kFailed;
   }
   return ReadStatus::kStopped;
+}
+
+void ClientConnection::Verified(size_t n) {
+  bytes_verified_ += n;
+  run_->totals.bytes_verified += n;
+}
+
+bool ClientConnection::Rewatch(uint32_t events, uint64_t tag) {
+  if (const int error = run_->loop.Modify(fd_.get(), events, tag); error != 0) {
+    Abandon(ErrorKind::kOther, "epoll_ctl(EPOLL_CTL_MOD): " + ErrnoText(error));
+    return false;
+  }
+  return true;
 }
 
 bool ClientConnection::ShutdownWrite() {
@@ -173,40 +172,39 @@ void ClientConnection::CloseGracefully() { Close(/*reset=*/false); }
 void ClientConnection::CloseWithReset() { Close(/*reset=*/true); }
 
 void ClientConnection::Close(bool reset) {
-  if (!fd_.valid()) {
-    state_ = State::kClosed;
-    return;
-  }
-  if (reset) {
+  if (reset && fd_.valid()) {
     const linger abort_on_close{1, 0};
     ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof(abort_on_close));
   }
   fd_.reset();
-  if (state_ == State::kOpen) --totals_->open;
+  if (state_ == State::kOpen) --run_->totals.open;
   state_ = State::kClosed;
 }
 
 void ClientConnection::Abandon(ErrorKind kind, const std::string& what) {
-  error_ = Describe(what);
-  error_kind_ = kind;
+  run_->errors.Add(kind, "connection " + std::to_string(stream_id_) + " (sent " +
+                             std::to_string(bytes_sent_) + " B, " +
+                             std::to_string(bytes_verified_) + " B echoed): " + what);
   CloseWithReset();
 }
 
 void ClientConnection::AbandonWithSocketError(const std::string& otherwise) {
   int error = 0;
   socklen_t length = sizeof(error);
-  if (fd_.valid() &&
-      ::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error != 0) {
-    Abandon(ErrorKind::kClosed, ErrnoText(error));
-    return;
-  }
-  Abandon(ErrorKind::kClosed, otherwise);
+  const bool pending = fd_.valid() &&
+      ::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error != 0;
+  Abandon(ErrorKind::kClosed, pending ? ErrnoText(error) : otherwise);
 }
 
-std::string ClientConnection::Describe(const std::string& what) const {
-  return "connection " + std::to_string(stream_id_) + " (sent " +
-         std::to_string(bytes_sent_) + " B, " + std::to_string(bytes_verified_) +
-         " B echoed): " + what;
+bool ClientConnection::AbandonIfStalled(Nanos timeout, const std::string& waiting_for) {
+  if (!active() || run_->now - last_progress_ <= timeout) return false;
+  const Nanos idle = run_->now - last_progress_;
+  Abandon(ErrorKind::kStalled,
+          open() ? StringPrintf("timed out: nothing moved for %.1f s while waiting for %s",
+                                static_cast<double>(idle) / kNanosPerSecond,
+                                waiting_for.c_str())
+                 : "connect to " + run_->server->ToString() + " timed out");
+  return true;
 }
 
 }  // namespace load

@@ -44,7 +44,7 @@ void ExpectErrors(const RunResult& run, const std::string& expected_kind,
       run.status + "\nstdout: " + run.out + "\nstderr: " + run.err;
   ASSERT_TRUE(run.started) << context;
   EXPECT_EQ(run.exit_code, 1) << context;
-  const Json report = testing::ParseReport(run.out);
+  const Json report = testing::ParseReport(run.out).value("end", Json::object());
   const double errors = Number(report, "errors");
   EXPECT_GT(errors, 0) << context;
   ASSERT_TRUE(report.contains("errors_by_kind")) << context;
@@ -68,46 +68,46 @@ std::vector<std::string> Args(uint16_t port, const std::string& mode,
   return args;
 }
 
-TEST(EchoLoadFailureTest, FlippedByteIsCaughtAtItsOffset) {
-  FaultyEchoServer server(Fault::kFlipByte, 1000);
+// A faulty server, and what echo_load must report against it.
+struct FaultCase {
+  const char* name;
+  Fault fault;
+  uint64_t at;
+  const char* mode;
+  std::vector<std::string> args;
+  const char* kind;  // Of every error.
+  const char* text;  // In the first error sample.
+};
+
+class EchoLoadFaultTest : public ::testing::TestWithParam<FaultCase> {};
+
+TEST_P(EchoLoadFaultTest, IsCaughtAsItsKindOfError) {
+  const FaultCase& c = GetParam();
+  FaultyEchoServer server(c.fault, c.at);
   ASSERT_EQ(server.error(), "");
-  ExpectErrors(RunEchoLoad(Args(server.port(), "integrity", {"--connections", "2", "--bytes", "64k"})),
-               "wrong_data", "wrong byte at stream offset 1000");
+  ExpectErrors(RunEchoLoad(Args(server.port(), c.mode, c.args)), c.kind, c.text);
 }
 
-TEST(EchoLoadFailureTest, FlippedByteFailsBulkToo) {
-  FaultyEchoServer server(Fault::kFlipByte, 5000);
-  ASSERT_EQ(server.error(), "");
-  ExpectErrors(RunEchoLoad(Args(server.port(), "bulk",
-                                {"--connections", "1", "--message-size", "1k",
-                                 "--in-flight", "2", "--duration", "0.5"})),
-               "wrong_data", "wrong byte at stream offset 5000");
-}
-
-TEST(EchoLoadFailureTest, EarlyCloseIsAnUnexpectedEof) {
-  FaultyEchoServer server(Fault::kCloseEarly, 3000);
-  ASSERT_EQ(server.error(), "");
-  ExpectErrors(RunEchoLoad(Args(server.port(), "half-close", {"--connections", "2", "--bytes", "10000"})),
-               "closed", "3000 B echoed): unexpected EOF");
-}
-
-TEST(EchoLoadFailureTest, EarlyCloseFailsPingPong) {
-  FaultyEchoServer server(Fault::kCloseEarly, 640);
-  ASSERT_EQ(server.error(), "");
-  ExpectErrors(RunEchoLoad(Args(server.port(), "ping-pong",
-                                {"--message-size", "64", "--duration", "0.5"})),
-               "closed", "unexpected EOF");
-}
-
-TEST(EchoLoadFailureTest, StalledEchoIsATimeoutNotAClose) {
-  FaultyEchoServer server(Fault::kStall, 2000);
-  ASSERT_EQ(server.error(), "");
-  // A repeated flag keeps its last value: --timeout 0.5, as the stall is
-  // certain and waiting longer proves nothing more.
-  ExpectErrors(RunEchoLoad(Args(server.port(), "integrity",
-                                {"--connections", "2", "--bytes", "10000", "--timeout", "0.5"})),
-               "stalled", "2000 B echoed): timed out");
-}
+INSTANTIATE_TEST_SUITE_P(
+    Faults, EchoLoadFaultTest,
+    ::testing::Values(
+        FaultCase{"FlippedByteIsCaughtAtItsOffset", Fault::kFlipByte, 1000, "integrity",
+                  {"--connections", "2", "--bytes", "64k"}, "wrong_data",
+                  "wrong byte at stream offset 1000"},
+        FaultCase{"FlippedByteFailsBulkToo", Fault::kFlipByte, 5000, "bulk",
+                  {"--message-size", "1k", "--in-flight", "2", "--duration", "500ms"},
+                  "wrong_data", "wrong byte at stream offset 5000"},
+        FaultCase{"EarlyCloseIsAnUnexpectedEof", Fault::kCloseEarly, 3000, "half-close",
+                  {"--connections", "2", "--bytes", "10000"}, "closed",
+                  "3000 B echoed): unexpected EOF"},
+        FaultCase{"EarlyCloseFailsPingPong", Fault::kCloseEarly, 640, "ping-pong",
+                  {"--message-size", "64", "--duration", "0.5"}, "closed", "unexpected EOF"},
+        // A repeated flag keeps its last value: --timeout 0.5, as the stall
+        // is certain and waiting longer proves nothing more.
+        FaultCase{"StalledEchoIsATimeoutNotAClose", Fault::kStall, 2000, "integrity",
+                  {"--connections", "2", "--bytes", "10000", "--timeout", "0.5"}, "stalled",
+                  "2000 B echoed): timed out"}),
+    [](const ::testing::TestParamInfo<FaultCase>& info) { return info.param.name; });
 
 TEST(EchoLoadFailureTest, RefusedConnectIsAnError) {
   // A socket bound but not listening: connecting to its port is refused,
@@ -135,11 +135,18 @@ TEST(EchoLoadFailureTest, BadFlagIsOneLineAndUsageWithExit2) {
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 2) << run.err;
 }
 
-TEST(EchoLoadFailureTest, HelpGoesToStdoutWithExit0) {
-  const RunResult run = RunEchoLoad({"--help"});
-  EXPECT_EQ(run.exit_code, 0) << run.status;
-  EXPECT_EQ(run.out.rfind("usage: echo_load", 0), 0u) << run.out;
-  EXPECT_EQ(run.err, "");
+TEST(EchoLoadFailureTest, HelpAndVersionGoToStdoutWithExit0) {
+  for (const char* flag : {"--help", "--version"}) {
+    const RunResult run = RunEchoLoad({flag});
+    EXPECT_EQ(run.exit_code, 0) << flag << ": " << run.status;
+    EXPECT_EQ(run.err, "") << flag;
+    if (std::string(flag) == "--help") {
+      EXPECT_EQ(run.out.rfind("usage: echo_load", 0), 0u) << run.out;
+    } else {
+      EXPECT_EQ(run.out.rfind("echo_load ", 0), 0u) << run.out;
+      EXPECT_EQ(run.out.find('\n'), run.out.size() - 1) << run.out;
+    }
+  }
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -51,11 +52,46 @@ class EchoLoadSmokeTest : public ::testing::Test {
                                 "\nserver stderr: " + server_->Stderr();
     EXPECT_TRUE(run.started) << context;
     EXPECT_EQ(run.exit_code, 0) << context;
-    const Json report = testing::ParseReport(run.out);
-    EXPECT_EQ(Text(report, "mode"), mode);
-    EXPECT_EQ(Number(report, "errors"), 0) << context;
+    const Json end = ExpectReportOfThisRun(run.out);
+    EXPECT_EQ(Text(end, "mode"), mode);
+    EXPECT_EQ(Number(end, "errors"), 0) << context;
     EXPECT_TRUE(server_->Running()) << context;
-    return report;
+    return end;
+  }
+
+  // Checks the report's frame (version, target, start_time, a timeline that
+  // adds up to the totals) and returns its `end`.
+  Json ExpectReportOfThisRun(const std::string& out) {
+    const Json report = testing::ParseReport(out);
+    EXPECT_EQ(Text(report, "version").rfind("echo_load ", 0), 0u) << out;
+    EXPECT_EQ(report.value("target", Json()),
+              Json({{"host", "127.0.0.1"}, {"port", server_->port()}}));
+    EXPECT_TRUE(std::regex_match(Text(report, "start_time"),
+                                 std::regex(R"(20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
+        << out;
+    const Json end = report.value("end", Json::object());
+    const Json intervals = report.value("intervals", Json::array());
+    EXPECT_FALSE(intervals.empty()) << out;
+    for (const char* total : {"bytes_sent", "bytes_verified", "errors"}) {
+      double sum = 0;
+      for (const Json& interval : intervals) sum += Number(interval, total);
+      EXPECT_EQ(sum, Number(end, total)) << total << " over the intervals of " << out;
+    }
+    return end;
+  }
+
+  // Runs a ten-minute echo_load `mode` with `args` and sends it `signal`
+  // ("INT", "TERM") 2 s after it starts, long after its handlers are set
+  // (first thing in main()). coreutils' timeout sends it, and kills
+  // echo_load 30 s later if it is still running, so none outlives the test.
+  RunResult RunInterrupted(const std::string& signal, const std::string& mode,
+                           std::vector<std::string> args) {
+    std::vector<std::string> command = {
+        "--preserve-status", "--kill-after=30", "--signal=" + signal, "2",
+        testing::RunfilesPath("tools/load/echo_load"), "--port", std::to_string(server_->port()),
+        "--mode", mode, "--duration", "10m"};
+    command.insert(command.end(), args.begin(), args.end());
+    return testing::RunToExit("/usr/bin/timeout", command, kRunTimeout);
   }
 
   std::unique_ptr<BackgroundServer> server_;
@@ -153,6 +189,27 @@ TEST_F(EchoLoadSmokeTest, HumanSummaryIsOneLineOnStdout) {
   EXPECT_EQ(run.out.find('\n'), run.out.size() - 1) << run.out;
   // Not a terminal: no progress line.
   EXPECT_EQ(run.err, "");
+}
+
+TEST_F(EchoLoadSmokeTest, SigintEndsTheRunEarlyAndItStillReports) {
+  const RunResult run = RunInterrupted("INT", "bulk", {"--connections", "2", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.status << "\nstdout: " << run.out << "\nstderr: " << run.err;
+  const Json end = ExpectReportOfThisRun(run.out);
+  EXPECT_EQ(end.value("interrupted", false), true) << run.out;
+  EXPECT_EQ(Number(end, "errors"), 0);
+  EXPECT_GT(Number(end, "messages"), 0);
+  EXPECT_LT(Number(end, "seconds"), 60);
+  // Stopping early still winds down: every echo came back.
+  EXPECT_EQ(Number(end, "bytes_verified"), Number(end, "bytes_sent"));
+}
+
+TEST_F(EchoLoadSmokeTest, SigtermEndsATransferEarlyWithItsSummaryLine) {
+  // 1 TiB per connection: far more than two seconds can move.
+  const RunResult run = RunInterrupted("TERM", "integrity", {"--bytes", "1024g"});
+  EXPECT_EQ(run.exit_code, 0) << run.status << "\nstderr: " << run.err;
+  EXPECT_EQ(run.out.rfind("echo_load integrity: 1 conns, ", 0), 0u) << run.out;
+  EXPECT_NE(run.out.find(" B verified ("), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find(", 0 errors (interrupted)\n"), std::string::npos) << run.out;
 }
 
 }  // namespace

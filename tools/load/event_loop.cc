@@ -18,23 +18,17 @@ EventLoop::EventLoop() : epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)) {
   if (!epoll_fd_.valid()) error_ = std::string("epoll_create1: ") + std::strerror(errno);
 }
 
-int EventLoop::Add(int fd, uint32_t events, uint64_t tag) {
+int EventLoop::Control(int operation, int fd, uint32_t events, uint64_t tag) {
   epoll_event entry{};
   entry.events = events | EPOLLET;
   entry.data.u64 = tag;
-  return ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &entry) == 0 ? 0 : errno;
-}
-
-int EventLoop::Modify(int fd, uint32_t events, uint64_t tag) {
-  epoll_event entry{};
-  entry.events = events | EPOLLET;
-  entry.data.u64 = tag;
-  return ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_MOD, fd, &entry) == 0 ? 0 : errno;
+  return ::epoll_ctl(epoll_fd_.get(), operation, fd, &entry) == 0 ? 0 : errno;
 }
 
 int EventLoop::Wait(int timeout_ms) {
   const int ready = ::epoll_wait(epoll_fd_.get(), events_, kMaxEventsPerWait, timeout_ms);
-  // EINTR (a signal, e.g. SIGWINCH on a terminal) is just an early return.
+  // EINTR (a signal: SIGWINCH on a terminal, or SIGINT to stop the run) is
+  // just an early return.
   return ready < 0 ? 0 : ready;
 }
 

@@ -49,10 +49,14 @@ class EventLoop {
   // Watches `fd` edge-triggered for `events` (EPOLLET is added), reporting
   // them with `tag`. Returns 0 or an errno. A descriptor leaves the loop by
   // itself when it is closed (echo_load never duplicates one).
-  int Add(int fd, uint32_t events, uint64_t tag);
+  int Add(int fd, uint32_t events, uint64_t tag) {
+    return Control(EPOLL_CTL_ADD, fd, events, tag);
+  }
   // Changes what `fd` is watched for. Re-arms the edge: events already
   // pending are reported again.
-  int Modify(int fd, uint32_t events, uint64_t tag);
+  int Modify(int fd, uint32_t events, uint64_t tag) {
+    return Control(EPOLL_CTL_MOD, fd, events, tag);
+  }
 
   // Waits up to `timeout_ms` (0: just poll) and returns how many events are
   // ready; they are event(0) ... event(count - 1) until the next Wait().
@@ -62,6 +66,8 @@ class EventLoop {
   }
 
  private:
+  int Control(int operation, int fd, uint32_t events, uint64_t tag);
+
   UniqueFd epoll_fd_;
   std::string error_;
   epoll_event events_[kMaxEventsPerWait];

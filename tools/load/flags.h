@@ -3,6 +3,9 @@
 // ParseLoadFlags() only computes: it prints nothing and never exits, so it is
 // unit-tested directly. main() turns its result into output and an exit code
 // (usage errors exit 2, as the server's do).
+//
+// Times (--duration, --timeout) take a unit: "10s", "500ms", "2m", "1h"; a
+// plain number is seconds ("10", "0.25"), as before units existed.
 
 #ifndef ECHO_LAB_TOOLS_LOAD_FLAGS_H_
 #define ECHO_LAB_TOOLS_LOAD_FLAGS_H_
@@ -47,7 +50,7 @@ struct LoadOptions {
 };
 
 struct LoadFlagsResult {
-  enum class Action { kRun, kHelp, kUsageError };
+  enum class Action { kRun, kHelp, kVersion, kUsageError };
 
   Action action = Action::kRun;
   LoadOptions options;  // Meaningful when action == kRun.
@@ -56,9 +59,9 @@ struct LoadFlagsResult {
 
 // Parses `args` (argv without the program name). Flags take their value as
 // `--flag=value` or `--flag value` (--json takes none); a repeated flag keeps
-// its last value; --help or -h wins over everything after it. Values are
-// checked strictly (decimal digits, no sign or spaces, ranges enforced) and
-// --port and --mode are required. An error quotes the offending value with
+// its last value; --help, -h and --version win over everything after them.
+// Values are checked strictly (decimal digits, no sign or spaces, ranges
+// enforced) and --port and --mode are required. An error quotes the offending value with
 // control bytes escaped, so it is always one line.
 LoadFlagsResult ParseLoadFlags(const std::vector<std::string>& args);
 
@@ -66,6 +69,8 @@ LoadFlagsResult ParseLoadFlags(const std::vector<std::string>& args);
 std::string LoadUsageLine();
 // The full --help text.
 std::string LoadHelpText();
+// "echo_load <version>": the version of echo_server built alongside.
+std::string LoadVersionText();
 
 }  // namespace load
 }  // namespace echo

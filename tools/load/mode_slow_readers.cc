@@ -12,50 +12,16 @@
 #include <algorithm>
 #include <vector>
 
-#include "tools/load/mode_support.h"
 #include "tools/load/modes.h"
 
 namespace echo {
 namespace load {
+namespace {
 
-LoadReport RunSlowReaders(Session& session) {
-  const LoadOptions& options = session.options();
-  const uint64_t total = options.bytes_per_connection;
-
-  // EPOLLRDHUP still tells us if the server closes the connection on us.
-  std::vector<ClientConnection> connections =
-      session.ConnectAll(options.connections, EPOLLOUT | EPOLLRDHUP);
-  std::vector<bool> connected(connections.size(), false);
-  for (size_t i = 0; i < connections.size(); ++i) connected[i] = connections[i].open();
-
-  const EventHandler while_not_reading = [&](const ReadyEvent& event) {
-    const size_t i = event.tag;
-    ClientConnection& c = connections[i];
-    if (!c.open()) return;
-    if (event.events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP)) {
-      c.AbandonWithSocketError("the server closed the connection of a client not reading");
-      session.LogFailure(c);
-      return;
-    }
-    if (c.bytes_sent() >= total) return;
-    // Keeps trying on every EPOLLOUT until time runs out.
-    if (c.SendUpTo(total, PatternTable::kPeriod, nullptr, session.now()) ==
-        ClientConnection::SendStatus::kFailed) {
-      session.LogFailure(c);
-    }
-  };
-  session.StartMeasuring();
-  const Nanos start = session.now();
-  // Not Kick(): its EPOLLRDHUP would read as the server closing.
-  for (size_t i = 0; i < connections.size(); ++i) {
-    if (connections[i].open()) while_not_reading({i, EPOLLOUT});
-  }
-  // The whole --duration even if everything was sent early: the server is
-  // meant to hold (or refuse) the unread echo all that time.
-  session.RunUntil(start + options.duration_ms * kNanosPerMilli,
-                   [&] { return session.totals().open == 0; }, while_not_reading);
-  const double seconds = SecondsBetween(start, session.RefreshNow());
-
+// What backpressure let through: the bytes each connection that came up
+// got accepted, and how many were still blocked at the end.
+SlowReaderResult Accepted(const Connections& connections, const std::vector<bool>& connected,
+                          uint64_t total) {
   SlowReaderResult result;
   std::vector<uint64_t> accepted;
   for (size_t i = 0; i < connections.size(); ++i) {
@@ -71,49 +37,64 @@ LoadReport RunSlowReaders(Session& session) {
     result.accepted_median = accepted[(accepted.size() - 1) / 2];
     result.accepted_max = accepted.back();
   }
+  return result;
+}
 
-  // Read-back: now watched for input. Modify() re-arms the edge, so echo
-  // that arrived while unwatched is reported at once.
+// Reads back what the server echoes within the timeout, counting the
+// connections that get every accepted byte; what has not come back by then
+// is not an error (only a prefix is owed), and every connection is reset.
+void ReadBack(Session& session, Connections& connections, SlowReaderResult* result) {
+  // Now watched for input. Rewatch() re-arms the edge, so echo that arrived
+  // while unwatched is reported at once.
   for (size_t i = 0; i < connections.size(); ++i) {
     ClientConnection& c = connections[i];
-    if (!c.open()) continue;
-    if (session.loop().Modify(c.fd(), EPOLLIN | EPOLLRDHUP, i) != 0) {
-      c.Abandon(ErrorKind::kOther, "epoll_ctl(EPOLL_CTL_MOD) failed");
-      session.LogFailure(c);
-    } else if (c.outstanding() == 0) {
-      ++result.fully_read_back;  // Nothing was accepted, so nothing is owed.
+    if (c.open() && c.Rewatch(EPOLLIN | EPOLLRDHUP, i) && !OwesEcho(c)) {
+      ++result->fully_read_back;  // Nothing was accepted, so nothing is owed.
     }
   }
   const EventHandler reading_back = [&](const ReadyEvent& event) {
     ClientConnection& c = connections[event.tag];
-    if (!c.open() || c.outstanding() == 0) return;
-    ClientConnection::ReadOptions read;
-    read.peer_may_have_closed = PeerMayHaveClosed(event.events);
-    const auto status =
-        c.ReadAvailable(session.read_buffer(), session.read_buffer_size(), session.now(), read);
-    if (status == ClientConnection::ReadStatus::kFailed) {
-      session.LogFailure(c);
-    } else if (status == ClientConnection::ReadStatus::kEof && c.outstanding() > 0) {
+    if (!c.open() || !OwesEcho(c)) return;
+    if (c.ReadAvailable(event.events) == ClientConnection::ReadStatus::kEof && OwesEcho(c)) {
       c.Abandon(ErrorKind::kClosed, "unexpected EOF: " + std::to_string(c.outstanding()) +
                                         " accepted bytes never came back");
-      session.LogFailure(c);
     }
-    if (c.open() && c.outstanding() == 0) ++result.fully_read_back;
+    if (c.open() && !OwesEcho(c)) ++result->fully_read_back;
   };
-  auto all_read_back = [&] {
-    for (const ClientConnection& c : connections) {
-      if (c.open() && c.outstanding() > 0) return false;
-    }
-    return true;
-  };
-  Kick(connections, reading_back);
-  // What has not come back by then is not an error: only a prefix is owed.
-  session.RunUntil(session.RefreshNow() + session.timeout(), all_read_back, reading_back);
+  session.RunPhase(
+      connections, session.timeout(), [&] { return AllEchoed(connections); }, reading_back);
   for (ClientConnection& c : connections) {
     if (c.open()) c.CloseWithReset();
   }
+}
 
-  LoadReport report = session.BaseReport(seconds, 0, 0);
+}  // namespace
+
+LoadReport RunSlowReaders(Session& session) {
+  const uint64_t total = session.options().bytes_per_connection;
+  // EPOLLRDHUP still tells us if the server closes the connection on us.
+  Connections connections =
+      session.ConnectAll(session.options().connections, EPOLLOUT | EPOLLRDHUP);
+  std::vector<bool> connected(connections.size());
+  for (size_t i = 0; i < connections.size(); ++i) connected[i] = connections[i].open();
+
+  const EventHandler while_not_reading = [&](const ReadyEvent& event) {
+    ClientConnection& c = connections[event.tag];
+    if (!c.open()) return;
+    if (PeerMayHaveClosed(event.events)) {
+      c.AbandonWithSocketError("the server closed the connection of a client not reading");
+      return;
+    }
+    c.SendUpTo(total);  // Keeps trying on every EPOLLOUT until time runs out.
+  };
+  // The whole --duration even if everything was sent early: the server is
+  // meant to hold (or refuse) the unread echo all that time. Kicked with
+  // EPOLLOUT alone: kAnyEvent's EPOLLRDHUP would read as the server closing.
+  session.Measure(connections, session.duration(), while_not_reading, nullptr, EPOLLOUT);
+  SlowReaderResult result = Accepted(connections, connected, total);
+  ReadBack(session, connections, &result);
+
+  LoadReport report = session.BaseReport();
   report.slow_readers = result;
   return report;
 }

@@ -18,7 +18,7 @@ LoadReport RunLoad(Session& session) {
     case Mode::kIdle:
       return RunIdle(session);
   }
-  return session.BaseReport(0, 0, 0);
+  return session.BaseReport();
 }
 
 }  // namespace load

@@ -43,8 +43,6 @@ class LatencyRecorder {
   // One latency, in nanoseconds.
   void Record(uint64_t nanoseconds);
 
-  uint64_t count() const { return count_; }
-
   // Percentiles in microseconds; all zero without samples. Sorts the kept
   // samples in place, so call it once recording is over.
   LatencySummary Summarize();

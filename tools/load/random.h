@@ -25,12 +25,12 @@ class Random {
  public:
   explicit Random(uint64_t seed) : state_(seed) {}
 
+  // SplitMix64: the state steps by the golden-ratio increment that Mix64()
+  // adds before mixing, so output n is Mix64(seed + n * increment).
   uint64_t Next() {
+    const uint64_t output = Mix64(state_);
     state_ += 0x9e3779b97f4a7c15ULL;
-    uint64_t z = state_;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return output;
   }
 
   // Uniform in [0, bound) for bound > 0 (Lemire's multiply-shift: the bias is

@@ -1,24 +1,57 @@
 // report.h: LoadReport, everything a run measured, and its two renderings:
-// the one-line summary and the JSON object (--json).
+// the one-line summary and the JSON object (--json); and IntervalLog, the
+// run's bounded per-second timeline.
 //
 // Only presentation lives here: the modes fill the numbers, this file
 // decides which of them each mode shows and how. MB means 10^6 bytes.
+//
+// The JSON object is laid out as iperf3's: `version`, `target` {host,
+// port}, `start_time` (ISO 8601, UTC), `intervals` (the timeline) and
+// `end`, the summary.
 
 #ifndef ECHO_LAB_TOOLS_LOAD_REPORT_H_
 #define ECHO_LAB_TOOLS_LOAD_REPORT_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "tools/load/error_kind.h"
+#include "tools/load/error_log.h"
 #include "tools/load/flags.h"
 #include "tools/load/percentiles.h"
 
 namespace echo {
 namespace load {
+
+// What a run did in one stretch of time: an entry of the timeline.
+struct Interval {
+  double start = 0;    // Seconds since the run started.
+  double seconds = 0;  // Its length.
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_verified = 0;
+  uint64_t messages = 0;
+  uint64_t errors = 0;
+};
+
+// The timeline of a run, one sample a second, in at most kMaxIntervals
+// entries however long the run: once that many are kept, neighbours are
+// merged in pairs and every entry from then on spans twice as many samples,
+// so the timeline keeps covering the whole run.
+class IntervalLog {
+ public:
+  static constexpr size_t kMaxIntervals = 600;
+
+  // Appends `sample`, which starts where the previous one ended.
+  void Add(const Interval& sample);
+  const std::vector<Interval>& intervals() const { return intervals_; }
+
+ private:
+  std::vector<Interval> intervals_;
+  size_t samples_per_interval_ = 1;
+  size_t samples_in_last_ = 0;
+};
 
 struct HalfCloseResult {
   uint64_t eof_after_full_echo = 0;  // Connections that got it all, then EOF.
@@ -47,12 +80,9 @@ struct IdleResult {
 };
 
 struct LoadReport {
-  Mode mode = Mode::kBulk;
-  uint64_t connections = 0;  // As requested (churn: at once).
-  uint64_t message_size = 0;
-  uint64_t in_flight = 0;
-  uint64_t bytes_per_connection = 0;
-  uint64_t seed = 0;
+  LoadOptions options;     // The run's: target, mode and its parameters.
+  std::string start_time;  // ISO 8601, UTC: "2026-11-03T09:14:07Z".
+  std::vector<Interval> intervals;
 
   double seconds = 0;           // The measured phase.
   uint64_t bytes_sent = 0;      // Whole run.
@@ -67,22 +97,23 @@ struct LoadReport {
   std::optional<ChurnResult> churn;
   std::optional<IdleResult> idle;
 
-  uint64_t errors = 0;
-  ErrorCounts errors_by_kind;  // Adds up to `errors`.
-  std::vector<std::string> error_samples;  // The first few, in order.
+  bool interrupted = false;  // Stopped early by SIGINT or SIGTERM.
+  ErrorLog errors;
 };
 
 // One line without '\n', e.g. "echo_load bulk: 16 conns, 4096 B x 4 in
-// flight, 10.0 s: 1234.5 MB/s, 301234 msgs/s, 0 errors".
+// flight, 10.0 s: 1234.5 MB/s, 301234 msgs/s, 0 errors", followed by
+// " (interrupted)" when the run was stopped early.
 std::string FormatSummaryLine(const LoadReport& report);
 
-// One JSON object on one line, without '\n': every field of the report
-// that applies to its mode, latency_us {p50, p90, p99, max} for ping-pong,
-// errors_by_kind {wrong_data, closed, stalled, other} always.
+// One JSON object on one line, without '\n' (see the top of this file).
+// `end` holds every field of the report that applies to its mode, with
+// latency_us {p50, p90, p99, max, samples, exact} for ping-pong, and
+// interrupted (a boolean) and errors_by_kind {wrong_data, closed, stalled,
+// other} always. Numbers that
+// are not finite are written as 0 and bytes that are not UTF-8 as U+FFFD,
+// so that the output is valid JSON whatever happened.
 std::string FormatJson(const LoadReport& report);
-
-// `text` as a JSON string literal, quotes included.
-std::string JsonString(std::string_view text);
 
 }  // namespace load
 }  // namespace echo

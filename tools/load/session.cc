@@ -1,115 +1,182 @@
 #include "tools/load/session.h"
 
-#include <unistd.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 
 namespace echo {
 namespace load {
+namespace {
 
-Session::Session(const LoadOptions& options, bool show_progress)
-    : options_(options),
-      show_progress_(show_progress),
-      pattern_(options.seed),
-      server_(SocketAddress::Parse(options.host, options.port)),
-      read_buffer_(kReadBufferSize) {
-  if (!loop_.error().empty()) {
-    setup_error_ = loop_.error();
-  } else if (!server_) {
-    setup_error_ = "'" + options.host + "' is not a numeric address";
-  }
-  measure_start_ = RefreshNow();
+std::string Iso8601Utc(std::time_t time) {
+  std::tm utc{};
+  ::gmtime_r(&time, &utc);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
 }
 
-std::vector<ClientConnection> Session::ConnectAll(size_t count, uint32_t events) {
-  std::vector<ClientConnection> connections(count);
-  size_t next = 0;        // The next connection to start.
+}  // namespace
+
+Session::Session(const LoadOptions& options, bool show_progress,
+                 const volatile std::sig_atomic_t* stop)
+    : options_(options),
+      show_progress_(show_progress),
+      stop_(stop),
+      run_(options.seed, kReadBufferSize) {
+  run_.server = SocketAddress::Parse(options.host, options.port);
+  if (!run_.loop.error().empty()) {
+    setup_error_ = run_.loop.error();
+  } else if (!run_.server) {
+    setup_error_ = "'" + options.host + "' is not a numeric address";
+  }
+  start_time_ = Iso8601Utc(std::time(nullptr));
+  start_ = sampled_at_ = RefreshNow();
+}
+
+Connections Session::ConnectAll(size_t count, uint32_t events) {
+  Connections connections(count);
+  size_t next = 0;  // The next connection to start.
   size_t in_progress = 0;
-  size_t finished = 0;    // Open or failed.
-  auto finish = [&](ClientConnection& c) {
+  size_t finished = 0;  // Open or failed.
+  auto settle = [&](const ClientConnection& c) {
+    if (c.state() == ClientConnection::State::kConnecting) return;
     --in_progress;
     ++finished;
-    if (!c.open()) LogFailure(c);
   };
   auto start_more = [&] {
     while (next < count && in_progress < kMaxConnectsInProgress) {
-      ClientConnection& c = connections[next];
       ++in_progress;
-      c.StartConnect(&loop_, *server_, &pattern_, next, events, next, &totals_, now_);
-      ++next;
-      if (c.state() != ClientConnection::State::kConnecting) finish(c);
+      connections[next].StartConnect(&run_, next, events, next);
+      settle(connections[next++]);
     }
   };
   RefreshNow();
   start_more();
   RunUntil(
       // Bounded by the timeout sweep below: every connect finishes in time.
-      INT64_MAX, [&] { return finished == count; },
+      kForever, [&] { return finished == count || stopped(); },
       [&](const ReadyEvent& event) {
         ClientConnection& c = connections[event.tag];
         // Events of connections already open are left for the mode, which
-        // starts by trying each connection (see the modes' Kick()).
+        // starts by trying each connection (RunPhase()).
         if (c.state() != ClientConnection::State::kConnecting) return;
-        c.FinishConnect(now_);
-        if (c.state() != ClientConnection::State::kConnecting) finish(c);
+        c.FinishConnect();
+        settle(c);
         start_more();
       },
       [&] {
         for (size_t i = 0; i < next; ++i) {
           ClientConnection& c = connections[i];
           if (c.state() == ClientConnection::State::kConnecting &&
-              now_ - c.last_progress() > timeout()) {
-            c.Abandon(ErrorKind::kStalled, "connect to " + server_->ToString() + " timed out");
-            finish(c);
+              c.AbandonIfStalled(timeout(), "the connect")) {
+            settle(c);
           }
         }
         start_more();
       });
+  for (ClientConnection& c : connections) {
+    if (c.state() == ClientConnection::State::kConnecting) c.CloseWithReset();  // Stopped.
+  }
   return connections;
 }
 
-void Session::RunUntil(Nanos deadline, const std::function<bool()>& done,
-                       const std::function<void(const ReadyEvent&)>& on_event,
-                       const std::function<void()>& on_tick) {
-  Nanos next_tick = RefreshNow() + kTickInterval;
-  while (!done() && now_ < deadline) {
-    const Nanos wake = std::min(deadline, next_tick);
-    // Rounded up, so the loop does not spin on a sub-millisecond remainder.
-    const Nanos wait = std::max<Nanos>(0, wake - now_);
-    const int timeout_ms = static_cast<int>((wait + kNanosPerMilli - 1) / kNanosPerMilli);
-    const int ready = loop_.Wait(timeout_ms);
-    RefreshNow();
-    for (int i = 0; i < ready; ++i) on_event(loop_.event(i));
-    if (now_ >= next_tick) {
-      if (on_tick) on_tick();
-      MaybeShowProgress();
-      next_tick = now_ + kTickInterval;
+void Session::RunPhase(Connections& connections, Nanos length,
+                       const std::function<bool()>& done, const EventHandler& on_event,
+                       const std::function<void()>& on_tick, uint32_t kick_events) {
+  const Nanos start = RefreshNow();
+  for (size_t i = 0; i < connections.size(); ++i) {
+    if (connections[i].open()) on_event({i, kick_events});
+  }
+  const std::function<bool()> all_closed = [this] { return run_.totals.open == 0; };
+  RunUntil(length == kForever ? kForever : start + length, done ? done : all_closed, on_event,
+           on_tick);
+}
+
+void Session::Measure(Connections& connections, Nanos length, const EventHandler& on_event,
+                      const std::function<void()>& on_tick, uint32_t kick_events) {
+  const Nanos start = RefreshNow();
+  RunPhase(
+      connections, length, [this] { return run_.totals.open == 0 || stopped(); }, on_event,
+      on_tick, kick_events);
+  EndMeasuring(start);
+}
+
+void Session::MeasureUntil(Nanos length, const std::function<bool()>& done,
+                           const EventHandler& on_event, const std::function<void()>& on_tick) {
+  const Nanos start = RefreshNow();
+  RunUntil(start + length, [&] { return done() || stopped(); }, on_event, on_tick);
+  EndMeasuring(start);
+}
+
+void Session::EndMeasuring(Nanos start) {
+  measured_seconds_ = SecondsBetween(start, RefreshNow());
+  measured_ = run_.totals;
+}
+
+void Session::AwaitEchoes(Connections& connections, const EventHandler& on_event) {
+  RunPhase(
+      connections, timeout() + kTickInterval, [&] { return AllEchoed(connections); },
+      on_event, [&] { AbandonStalled(connections, "the echo", OwesEcho); });
+  for (ClientConnection& c : connections) {
+    if (!c.open()) continue;
+    if (OwesEcho(c)) {
+      c.Abandon(ErrorKind::kStalled, "the echo did not complete within the timeout after the run");
+    } else {
+      c.CloseGracefully();
     }
   }
 }
 
-void Session::MaybeShowProgress() {
-  if (!show_progress_) return;
-  if (progress_at_ == 0) {
-    progress_at_ = now_;
-    return;
+void Session::AbandonStalled(Connections& connections, const std::string& what,
+                             bool (*waiting)(const ClientConnection&)) {
+  for (ClientConnection& c : connections) {
+    if (c.open() && (waiting == nullptr || waiting(c))) c.AbandonIfStalled(timeout(), what);
   }
-  if (now_ - progress_at_ < kNanosPerSecond) return;
-  const double seconds = SecondsBetween(progress_at_, now_);
-  const double mb_per_s =
-      static_cast<double>(totals_.bytes_verified - progress_verified_) / seconds / 1e6;
-  const double msgs_per_s =
-      static_cast<double>(totals_.messages - progress_messages_) / seconds;
+}
+
+void Session::RunUntil(Nanos deadline, const std::function<bool()>& done,
+                       const EventHandler& on_event, const std::function<void()>& on_tick) {
+  Nanos next_tick = RefreshNow() + kTickInterval;
+  while (!done() && now() < deadline) {
+    const Nanos wake = std::min(deadline, next_tick);
+    // Rounded up, so the loop does not spin on a sub-millisecond remainder.
+    const Nanos wait = std::max<Nanos>(0, wake - now()) + kNanosPerMilli - 1;
+    const int ready = run_.loop.Wait(static_cast<int>(wait / kNanosPerMilli));
+    RefreshNow();
+    for (int i = 0; i < ready; ++i) on_event(run_.loop.event(i));
+    if (now() >= next_tick) {
+      if (on_tick) on_tick();
+      if (now() - sampled_at_ >= kNanosPerSecond) Sample();
+      next_tick = now() + kTickInterval;
+    }
+  }
+}
+
+void Session::Sample() {
+  const TrafficTotals& totals = run_.totals;
+  const Interval now_totals{0, 0, totals.bytes_sent, totals.bytes_verified, totals.messages,
+                            run_.errors.count()};
+  const Interval interval{SecondsBetween(start_, sampled_at_),
+                          SecondsBetween(sampled_at_, now()),
+                          now_totals.bytes_sent - sampled_.bytes_sent,
+                          now_totals.bytes_verified - sampled_.bytes_verified,
+                          now_totals.messages - sampled_.messages,
+                          now_totals.errors - sampled_.errors};
+  sampled_ = now_totals;
+  sampled_at_ = now();
+  timeline_.Add(interval);
+  if (!show_progress_) return;
   std::fprintf(stderr, "\r\033[K[%6.1f s] %s: %.1f MB/s, %.0f msgs/s, %llu open, %llu errors",
-               SecondsBetween(measure_start_, now_), ModeName(options_.mode), mb_per_s,
-               msgs_per_s, static_cast<unsigned long long>(totals_.open),
-               static_cast<unsigned long long>(errors_.count()));
+               SecondsBetween(start_, now()), ModeName(options_.mode),
+               static_cast<double>(interval.bytes_verified) / interval.seconds / 1e6,
+               static_cast<double>(interval.messages) / interval.seconds,
+               static_cast<unsigned long long>(totals.open),
+               static_cast<unsigned long long>(now_totals.errors));
   std::fflush(stderr);
   progress_shown_ = true;
-  progress_at_ = now_;
-  progress_verified_ = totals_.bytes_verified;
-  progress_messages_ = totals_.messages;
 }
 
 void Session::ClearProgress() {
@@ -119,27 +186,48 @@ void Session::ClearProgress() {
   progress_shown_ = false;
 }
 
-LoadReport Session::BaseReport(double seconds, uint64_t verified_in_phase,
-                               uint64_t messages_in_phase) const {
+LoadReport Session::BaseReport() {
+  // The last stretch, shorter than a second: the timeline adds up to the
+  // totals.
+  if (RefreshNow() > sampled_at_) Sample();
   LoadReport report;
-  report.mode = options_.mode;
-  report.connections = options_.connections;
-  report.message_size = options_.message_size;
-  report.in_flight = options_.in_flight;
-  report.bytes_per_connection = options_.bytes_per_connection;
-  report.seed = options_.seed;
-  report.seconds = seconds;
-  report.bytes_sent = totals_.bytes_sent;
-  report.bytes_verified = totals_.bytes_verified;
-  report.messages = messages_in_phase;
-  if (seconds > 0) {
-    report.mb_per_s = static_cast<double>(verified_in_phase) / seconds / 1e6;
-    report.msgs_per_s = static_cast<double>(messages_in_phase) / seconds;
+  report.options = options_;
+  report.start_time = start_time_;
+  report.intervals = timeline_.intervals();
+  report.seconds = measured_seconds_;
+  report.bytes_sent = run_.totals.bytes_sent;
+  report.bytes_verified = run_.totals.bytes_verified;
+  report.messages = measured_.messages;
+  if (measured_seconds_ > 0) {
+    report.mb_per_s = static_cast<double>(measured_.bytes_verified) / measured_seconds_ / 1e6;
+    report.msgs_per_s = static_cast<double>(measured_.messages) / measured_seconds_;
   }
-  report.errors = errors_.count();
-  report.errors_by_kind = errors_.by_kind();
-  report.error_samples = errors_.samples();
+  report.interrupted = stopped();
+  report.errors = run_.errors;
   return report;
+}
+
+EchoExchange::EchoExchange(Session& session)
+    : session_(session),
+      connections_(session.ConnectAll(session.options().connections, kReadWriteEvents)) {}
+
+LoadReport EchoExchange::RunPhases(Nanos length, const std::string& what,
+                                   bool (*waiting)(const ClientConnection&)) {
+  const EventHandler on_event = [this](const ReadyEvent& event) { OnEvent(event); };
+  session_.Measure(connections_, length, on_event, [&] {
+    session_.AbandonStalled(connections_, what, waiting);
+  });
+  // Wind-down, not measured: every byte sent must still come back.
+  sending_ = false;
+  session_.AwaitEchoes(connections_, on_event);
+  return session_.BaseReport();
+}
+
+void EchoExchange::OnEvent(const ReadyEvent& event) {
+  const size_t i = event.tag;
+  if (!connections_[i].open()) return;
+  if (event.events & kReadableEvents) Receive(i, event.events);
+  if (sending_ && connections_[i].open()) Send(i);
 }
 
 }  // namespace load

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "src/posix/unique_fd.h"
 
@@ -39,7 +40,14 @@ class FaultyEchoServer {
   uint16_t port() const { return port_; }
 
  private:
+  struct Client;
+
+  // The server's thread: accepts and serves until the destructor stops it.
   void Serve();
+  // Serves one client that poll() reported `revents` for.
+  void Serve(Client& client, short revents, std::vector<char>& buffer) const;
+  // Whether `client`'s input is read now (not while its echo is backed up).
+  static bool Reading(const Client& client);
 
   const Fault fault_;
   const uint64_t at_;
