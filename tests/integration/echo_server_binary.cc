@@ -5,11 +5,13 @@
 namespace echo {
 namespace testing {
 
-std::string ServerBinary() {
+std::string RunfilesPath(const std::string& workspace_relative) {
   const char* root = std::getenv("TEST_SRCDIR");
-  return root == nullptr ? "echo_server (TEST_SRCDIR is not set)"
-                         : std::string(root) + "/echo_lab/src/server/echo_server";
+  return root == nullptr ? workspace_relative + " (TEST_SRCDIR is not set)"
+                         : std::string(root) + "/echo_lab/" + workspace_relative;
 }
+
+std::string ServerBinary() { return RunfilesPath("src/server/echo_server"); }
 
 ::testing::AssertionResult ParseListeningLine(const std::string& line,
                                               const std::string& prefix,

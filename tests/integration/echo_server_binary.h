@@ -19,7 +19,11 @@
 namespace echo {
 namespace testing {
 
-// The binary under test, from the runfiles tree (workspace "echo_lab").
+// A file of the runfiles tree (workspace "echo_lab"), e.g.
+// "tools/load/echo_load".
+std::string RunfilesPath(const std::string& workspace_relative);
+
+// The server binary under test, from the runfiles tree.
 std::string ServerBinary();
 
 // Parses the port out of the startup line, which must be `prefix` + PORT,

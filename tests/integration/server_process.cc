@@ -195,6 +195,11 @@ bool ChildProcess::ReadToEof(Deadline deadline) {
   return out_.eof && err_.eof;
 }
 
+const std::string& ChildProcess::StderrSoFar() {
+  Pump(Clock::now());
+  return err_.text;
+}
+
 bool ChildProcess::Signal(int signo) {
   if (status_) return false;  // Reaped: the pid may belong to someone else.
   return ::kill(pid_, signo) == 0;
@@ -235,6 +240,15 @@ RunResult RunToExit(const std::string& path,
   result.out = child->stdout_text();
   result.err = child->stderr_text();
   return result;  // A child still running is killed by ~ChildProcess.
+}
+
+int RunResult::exit_code() const {
+  return status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
+}
+
+std::string RunResult::Describe() const {
+  if (!started()) return spawn_error;
+  return status ? DescribeWaitStatus(*status) : "still running at the deadline";
 }
 
 std::string DescribeWaitStatus(int status) {

@@ -53,6 +53,8 @@ class ChildProcess {
   // Everything read so far.
   const std::string& stdout_text() const { return out_.text; }
   const std::string& stderr_text() const { return err_.text; }
+  // Reads what the pipes hold now, without waiting; then stderr_text().
+  const std::string& StderrSoFar();
   // The stderr read so far that ReadStderrLine() has not returned.
   std::string unread_stderr() const { return err_.text.substr(err_lines_end_); }
 
@@ -91,6 +93,13 @@ struct RunResult {
   std::optional<int> status;  // Wait status; nullopt if it outlived the deadline.
   std::string out;
   std::string err;
+
+  bool started() const { return spawn_error.empty(); }
+  // The exit code of a normal exit; -1 otherwise.
+  int exit_code() const;
+  // "exited with code 0", "killed by signal 9 (Killed)", "still running at
+  // the deadline" or the spawn error: for failure messages.
+  std::string Describe() const;
 };
 
 // Runs `path` with `args` to completion (or kills it at the deadline),

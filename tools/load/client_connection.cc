@@ -6,22 +6,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
+
+#include "src/posix/system_limits.h"
 
 namespace echo {
 namespace load {
-namespace {
-
-bool IsTransient(int error) {
-  return error == EAGAIN || error == EWOULDBLOCK || error == EINTR;
-}
-
-std::string ErrnoText(int error) {
-  return std::string(std::strerror(error)) + " (errno " + std::to_string(error) + ")";
-}
-
-}  // namespace
-
 bool ClientConnection::StartConnect(RunContext* run, uint64_t stream_id, uint32_t events,
                                     uint64_t tag) {
   *this = ClientConnection();
@@ -92,7 +81,7 @@ ClientConnection::SendStatus ClientConnection::SendUpTo(uint64_t limit, size_t m
       if (static_cast<size_t>(n) < want) return SendStatus::kBlocked;  // Full.
       continue;
     }
-    if (n < 0 && IsTransient(errno)) {
+    if (n < 0 && IsTransientErrno(errno)) {
       if (errno == EINTR) continue;
       return SendStatus::kBlocked;
     }
@@ -138,7 +127,7 @@ ClientConnection::ReadStatus ClientConnection::ReadAvailable(uint32_t events,
     }
     if (n == 0) return ReadStatus::kEof;
     if (errno == EINTR) continue;
-    if (IsTransient(errno)) return ReadStatus::kDrained;
+    if (IsTransientErrno(errno)) return ReadStatus::kDrained;
     Abandon(ErrorKind::kClosed, "recv(): " + ErrnoText(errno));
     return ReadStatus::kFailed;
   }

@@ -13,10 +13,12 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/integration/deadline.h"
+#include "tests/integration/echo_server_binary.h"
+#include "tests/integration/server_process.h"
 #include "src/posix/unique_fd.h"
 #include "tools/load/testing/faulty_echo_server.h"
 #include "tools/load/testing/report_json.h"
-#include "tools/load/testing/subprocess.h"
 
 namespace echo {
 namespace load {
@@ -27,12 +29,15 @@ using testing::Fault;
 using testing::FaultyEchoServer;
 using testing::Json;
 using testing::Number;
-using testing::RunResult;
+using echo::testing::DeadlineIn;
+using echo::testing::RunResult;
+using echo::testing::RunToExit;
+using echo::testing::RunfilesPath;
 
 constexpr auto kRunTimeout = 60s;
 
 RunResult RunEchoLoad(std::vector<std::string> args) {
-  return testing::RunToExit(testing::RunfilesPath("tools/load/echo_load"), args, kRunTimeout);
+  return RunToExit(RunfilesPath("tools/load/echo_load"), args, DeadlineIn(kRunTimeout));
 }
 
 // The report of a run expected to find errors: exit 1, errors > 0, all of
@@ -41,9 +46,9 @@ RunResult RunEchoLoad(std::vector<std::string> args) {
 void ExpectErrors(const RunResult& run, const std::string& expected_kind,
                   const std::string& expected_text) {
   const std::string context =
-      run.status + "\nstdout: " + run.out + "\nstderr: " + run.err;
-  ASSERT_TRUE(run.started) << context;
-  EXPECT_EQ(run.exit_code, 1) << context;
+      run.Describe() + "\nstdout: " + run.out + "\nstderr: " + run.err;
+  ASSERT_TRUE(run.started()) << context;
+  EXPECT_EQ(run.exit_code(), 1) << context;
   const Json report = testing::ParseReport(run.out).value("end", Json::object());
   const double errors = Number(report, "errors");
   EXPECT_GT(errors, 0) << context;
@@ -127,7 +132,7 @@ TEST(EchoLoadFailureTest, RefusedConnectIsAnError) {
 
 TEST(EchoLoadFailureTest, BadFlagIsOneLineAndUsageWithExit2) {
   const RunResult run = RunEchoLoad({"--mode", "bulk", "--port", "http"});
-  EXPECT_EQ(run.exit_code, 2) << run.status;
+  EXPECT_EQ(run.exit_code(), 2) << run.Describe();
   EXPECT_EQ(run.out, "");
   const std::string first_line = run.err.substr(0, run.err.find('\n'));
   EXPECT_EQ(first_line, "echo_load: --port: 'http' is not a port number (1-65535)");
@@ -138,7 +143,7 @@ TEST(EchoLoadFailureTest, BadFlagIsOneLineAndUsageWithExit2) {
 TEST(EchoLoadFailureTest, HelpAndVersionGoToStdoutWithExit0) {
   for (const char* flag : {"--help", "--version"}) {
     const RunResult run = RunEchoLoad({flag});
-    EXPECT_EQ(run.exit_code, 0) << flag << ": " << run.status;
+    EXPECT_EQ(run.exit_code(), 0) << flag << ": " << run.Describe();
     EXPECT_EQ(run.err, "") << flag;
     if (std::string(flag) == "--help") {
       EXPECT_EQ(run.out.rfind("usage: echo_load", 0), 0u) << run.out;

@@ -14,19 +14,25 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/integration/deadline.h"
+#include "tests/integration/echo_server_binary.h"
+#include "tests/integration/server_process.h"
 #include "tools/load/testing/report_json.h"
-#include "tools/load/testing/subprocess.h"
 
 namespace echo {
 namespace load {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::BackgroundServer;
 using testing::Json;
 using testing::Number;
 using testing::Text;
-using testing::RunResult;
+using echo::testing::ChildProcess;
+using echo::testing::DeadlineIn;
+using echo::testing::RunResult;
+using echo::testing::RunToExit;
+using echo::testing::RunfilesPath;
+using echo::testing::StartEchoServer;
 
 // Generous bounds that only a broken program reaches (sanitizer builds
 // start and run several times slower).
@@ -36,26 +42,27 @@ constexpr auto kRunTimeout = 60s;
 class EchoLoadSmokeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(BackgroundServer::Start(testing::RunfilesPath("src/server/echo_server"), {},
-                                        kStartTimeout, &server_));
+    ASSERT_TRUE(StartEchoServer({}, "127.0.0.1",
+                                               DeadlineIn(kStartTimeout),
+                                               &server_, &port_));
   }
 
   // Runs echo_load --json against the server with `args`; expects exit 0,
   // a well-formed report of `mode` with 0 errors, and returns it.
   Json RunClean(const std::string& mode, std::vector<std::string> args) {
-    args.insert(args.end(), {"--port", std::to_string(server_->port()), "--mode", mode,
+    args.insert(args.end(), {"--port", std::to_string(port_), "--mode", mode,
                              "--json", "--timeout", "10"});
-    const RunResult run = testing::RunToExit(testing::RunfilesPath("tools/load/echo_load"),
-                                             args, kRunTimeout);
-    const std::string context = "echo_load " + mode + ": " + run.status + "\nstdout: " +
+    const RunResult run = RunToExit(RunfilesPath("tools/load/echo_load"),
+                                             args, DeadlineIn(kRunTimeout));
+    const std::string context = "echo_load " + mode + ": " + run.Describe() + "\nstdout: " +
                                 run.out + "\nstderr: " + run.err +
-                                "\nserver stderr: " + server_->Stderr();
-    EXPECT_TRUE(run.started) << context;
-    EXPECT_EQ(run.exit_code, 0) << context;
+                                "\nserver stderr: " + server_->StderrSoFar();
+    EXPECT_TRUE(run.started()) << context;
+    EXPECT_EQ(run.exit_code(), 0) << context;
     const Json end = ExpectReportOfThisRun(run.out);
     EXPECT_EQ(Text(end, "mode"), mode);
     EXPECT_EQ(Number(end, "errors"), 0) << context;
-    EXPECT_TRUE(server_->Running()) << context;
+    EXPECT_FALSE(server_->HasExited()) << context;
     return end;
   }
 
@@ -65,7 +72,7 @@ class EchoLoadSmokeTest : public ::testing::Test {
     const Json report = testing::ParseReport(out);
     EXPECT_EQ(Text(report, "version").rfind("echo_load ", 0), 0u) << out;
     EXPECT_EQ(report.value("target", Json()),
-              Json({{"host", "127.0.0.1"}, {"port", server_->port()}}));
+              Json({{"host", "127.0.0.1"}, {"port", port_}}));
     EXPECT_TRUE(std::regex_match(Text(report, "start_time"),
                                  std::regex(R"(20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
         << out;
@@ -88,13 +95,14 @@ class EchoLoadSmokeTest : public ::testing::Test {
                            std::vector<std::string> args) {
     std::vector<std::string> command = {
         "--preserve-status", "--kill-after=30", "--signal=" + signal, "2",
-        testing::RunfilesPath("tools/load/echo_load"), "--port", std::to_string(server_->port()),
+        RunfilesPath("tools/load/echo_load"), "--port", std::to_string(port_),
         "--mode", mode, "--duration", "10m"};
     command.insert(command.end(), args.begin(), args.end());
-    return testing::RunToExit("/usr/bin/timeout", command, kRunTimeout);
+    return RunToExit("/usr/bin/timeout", command, DeadlineIn(kRunTimeout));
   }
 
-  std::unique_ptr<BackgroundServer> server_;
+  std::unique_ptr<ChildProcess> server_;
+  uint16_t port_ = 0;
 };
 
 TEST_F(EchoLoadSmokeTest, BulkEchoesEveryMessage) {
@@ -164,7 +172,7 @@ TEST_F(EchoLoadSmokeTest, ChurnResetsHalfAndVerifiesHalf) {
   EXPECT_EQ(opened, resets + verified);
   // Alternating streams: the halves differ by at most one per slot.
   EXPECT_LE(std::abs(resets - verified), 8);
-  EXPECT_TRUE(server_->Running());
+  EXPECT_FALSE(server_->HasExited());
 }
 
 TEST_F(EchoLoadSmokeTest, IdleConnectionsStayOpenAndAlive) {
@@ -176,12 +184,12 @@ TEST_F(EchoLoadSmokeTest, IdleConnectionsStayOpenAndAlive) {
 }
 
 TEST_F(EchoLoadSmokeTest, HumanSummaryIsOneLineOnStdout) {
-  const RunResult run = testing::RunToExit(
-      testing::RunfilesPath("tools/load/echo_load"),
-      {"--port", std::to_string(server_->port()), "--mode", "bulk", "--connections", "2",
+  const RunResult run = RunToExit(
+      RunfilesPath("tools/load/echo_load"),
+      {"--port", std::to_string(port_), "--mode", "bulk", "--connections", "2",
        "--message-size", "512", "--in-flight", "2", "--duration", "0.5"},
-      kRunTimeout);
-  EXPECT_EQ(run.exit_code, 0) << run.status << " " << run.err;
+      DeadlineIn(kRunTimeout));
+  EXPECT_EQ(run.exit_code(), 0) << run.Describe() << " " << run.err;
   const std::string prefix = "echo_load bulk: 2 conns, 512 B x 2 in flight, 0.";
   EXPECT_EQ(run.out.rfind(prefix, 0), 0u) << run.out;
   EXPECT_NE(run.out.find(" MB/s, "), std::string::npos) << run.out;
@@ -193,7 +201,7 @@ TEST_F(EchoLoadSmokeTest, HumanSummaryIsOneLineOnStdout) {
 
 TEST_F(EchoLoadSmokeTest, SigintEndsTheRunEarlyAndItStillReports) {
   const RunResult run = RunInterrupted("INT", "bulk", {"--connections", "2", "--json"});
-  ASSERT_EQ(run.exit_code, 0) << run.status << "\nstdout: " << run.out << "\nstderr: " << run.err;
+  ASSERT_EQ(run.exit_code(), 0) << run.Describe() << "\nstdout: " << run.out << "\nstderr: " << run.err;
   const Json end = ExpectReportOfThisRun(run.out);
   EXPECT_EQ(end.value("interrupted", false), true) << run.out;
   EXPECT_EQ(Number(end, "errors"), 0);
@@ -206,7 +214,7 @@ TEST_F(EchoLoadSmokeTest, SigintEndsTheRunEarlyAndItStillReports) {
 TEST_F(EchoLoadSmokeTest, SigtermEndsATransferEarlyWithItsSummaryLine) {
   // 1 TiB per connection: far more than two seconds can move.
   const RunResult run = RunInterrupted("TERM", "integrity", {"--bytes", "1024g"});
-  EXPECT_EQ(run.exit_code, 0) << run.status << "\nstderr: " << run.err;
+  EXPECT_EQ(run.exit_code(), 0) << run.Describe() << "\nstderr: " << run.err;
   EXPECT_EQ(run.out.rfind("echo_load integrity: 1 conns, ", 0), 0u) << run.out;
   EXPECT_NE(run.out.find(" B verified ("), std::string::npos) << run.out;
   EXPECT_NE(run.out.find(", 0 errors (interrupted)\n"), std::string::npos) << run.out;

@@ -1,7 +1,6 @@
 // main.cc: the echo_load program: flags, signals, descriptor limit, one
 // run, report.
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -9,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "src/posix/system_limits.h"
 #include "tools/load/flags.h"
 #include "tools/load/modes.h"
 #include "tools/load/report.h"
@@ -32,18 +32,6 @@ void CatchStopSignals() {
   sigemptyset(&action.sa_mask);
   ::sigaction(SIGINT, &action, nullptr);
   ::sigaction(SIGTERM, &action, nullptr);
-}
-
-// Soft limit up to the hard limit: 10,000 idle connections need 10,000
-// descriptors, and the usual soft default is 1024. Failing to raise it is
-// not fatal; connects beyond the limit then fail and are reported.
-void RaiseDescriptorLimit() {
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
-  limit.rlim_cur = limit.rlim_max;
-  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-    std::fprintf(stderr, "echo_load: warning: cannot raise the descriptor limit\n");
-  }
 }
 
 }  // namespace
@@ -71,7 +59,10 @@ int main(int argc, char** argv) {
       break;
   }
 
-  RaiseDescriptorLimit();
+  // 10,000 idle connections need 10,000 descriptors, and the usual soft
+  // limit is 1024. Not raising it is not fatal: connects beyond the limit
+  // fail and are reported.
+  echo::RaiseDescriptorLimit();
   echo::load::Session session(parsed.options, ::isatty(STDERR_FILENO) == 1, &stop_requested);
   if (!session.setup_error().empty()) {
     std::fprintf(stderr, "echo_load: error: %s\n", session.setup_error().c_str());
