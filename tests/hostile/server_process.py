@@ -3,18 +3,23 @@
 Each suite spawns the real binary (port 0, loopback only) and watches it
 through /proc and its exit status, never through its code. Bounds are
 generous on purpose: the suites run on two busy cores and under the
-sanitizers, and assert outcomes, never how fast something happened.
+sanitizers, and assert outcomes, never how fast something happened. The
+process handling is tools/testing/echo_process.py's; what is here is about
+this binary's start-up and signals.
 """
 
 import os
 import pathlib
-import queue
 import signal
 import subprocess
-import threading
-import time
+import sys
 
-RUNFILES = pathlib.Path(os.environ.get("TEST_SRCDIR", ".")) / "echo_lab"
+# The runfiles tree under Bazel; the checkout when run by hand (signal_race.py).
+RUNFILES = (pathlib.Path(os.environ["TEST_SRCDIR"]) / "echo_lab" if "TEST_SRCDIR" in os.environ
+            else pathlib.Path(__file__).resolve().parents[2])
+sys.path.insert(0, str(RUNFILES / "tools" / "testing"))
+from echo_process import EchoProcess, describe_exit, status_field, wait_until  # noqa: E402,F401
+
 SERVER = str(RUNFILES / "src/server/echo_server")
 # Start-up includes the sanitizer runtime's under --config=asan.
 START_SECONDS = 10
@@ -28,87 +33,23 @@ def spawn(flags=(), launcher=(), **popen_args):
     return subprocess.Popen([*launcher, SERVER, "--port", "0", *flags], **popen_args)
 
 
-class Server:
-    """A running echo_server whose stderr a thread collects line by line.
-    Used as a context manager, it is killed on the way out if still running."""
+class Server(EchoProcess):
+    """`[launcher...] echo_server --port 0 flags...`, with this suite's bounds."""
 
     def __init__(self, flags=(), launcher=()):
-        self.process = spawn(flags, launcher, stderr=subprocess.PIPE, text=True)
-        self.pid = self.process.pid
-        self._lines = queue.Queue()
-        self._log = []
-        self._reader = threading.Thread(target=self._collect, daemon=True)
-        self._reader.start()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        self._reader.join(timeout=EXIT_SECONDS)
-        self.process.stderr.close()
-
-    def _collect(self):
-        for line in self.process.stderr:
-            self._log.append(line)
-            self._lines.put(line)
-        self._lines.put(None)
-
-    def signal(self, signum):
-        self.process.send_signal(signum)
+        super().__init__([*launcher, SERVER, "--port", "0", *flags])
 
     def await_line(self, prefix, seconds=START_SECONDS):
-        """The next stderr line starting with `prefix`; None if the server
-        closed stderr (exited) or `seconds` passed first."""
-        deadline = time.monotonic() + seconds
-        while True:
-            try:
-                line = self._lines.get(timeout=max(0, deadline - time.monotonic()))
-            except queue.Empty:
-                return None
-            if line is None:
-                self._lines.put(None)
-                return None
-            if line.startswith(prefix):
-                return line
+        return super().await_line(prefix, seconds)
 
     def wait_exit(self, seconds=EXIT_SECONDS):
-        """The exit status (negative: killed by that signal); None if still
-        running after `seconds`."""
-        try:
-            return self.process.wait(timeout=seconds)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def log(self):
-        """Everything written to stderr so far (all of it once exited)."""
-        if self.process.poll() is not None:
-            self._reader.join(timeout=EXIT_SECONDS)
-        return "".join(self._log)
-
-
-def describe_exit(code):
-    """'exit 0', 'killed by SIGTERM' or 'still running'."""
-    if code is None:
-        return "still running"
-    if code < 0:
-        return "killed by " + signal.Signals(-code).name
-    return "exit %d" % code
+        return super().wait_exit(seconds)
 
 
 def signal_set(pid, field):
     """The signal set `field` (SigBlk, SigIgn, SigCgt...) of /proc/PID/status
     as a bit mask (bit N-1 for signal N); 0 if the process is gone."""
-    try:
-        with open("/proc/%d/status" % pid) as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1], 16)
-    except OSError:
-        pass
-    return 0
+    return int(status_field(pid, field) or "0", 16)
 
 
 def has_entered_main(pid):
@@ -137,16 +78,3 @@ def watches_signals(pid):
                    for fd in os.listdir("/proc/%d/fd" % pid))
     except OSError:
         return False
-
-
-def wait_until(predicate, seconds, interval=0.01):
-    """Polls `predicate` every `interval` seconds (0: busily, to race a
-    process's start-up) until it holds or `seconds` pass; returns its last
-    value."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        if interval:
-            time.sleep(interval)
-    return predicate()

@@ -19,6 +19,8 @@ import time
 import unittest
 
 RUNFILES = pathlib.Path(os.environ.get("TEST_SRCDIR", ".")) / "echo_lab"
+sys.path.insert(0, str(RUNFILES / "tools" / "testing"))
+from echo_process import EchoProcess, open_fds, rss_kib, wait_until  # noqa: E402
 SERVER = RUNFILES / "src/server/echo_server"
 LOAD = RUNFILES / "tools/load/echo_load"
 SCALE = max(1, int(os.environ.get("ECHO_LAB_ROBUSTNESS_SCALE", "1")))
@@ -32,17 +34,6 @@ SOCKET_MEMORY_PER_CONNECTION = 4 * SOCKET_BUFFER + 16 * 1024
 SLOW_READER_BYTES = 32 * 1000 * 1000
 
 
-def open_fds(pid):
-    return len(os.listdir("/proc/%d/fd" % pid))
-
-
-def rss_kib(pid):
-    for line in pathlib.Path("/proc/%d/status" % pid).read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
 def socket_memory(port):
     """Bytes the kernel holds for the server's TCP sockets (local port
     `port`): received but unread (skmem r) plus queued to send (skmem w)."""
@@ -52,35 +43,20 @@ def socket_memory(port):
                re.findall(r"skmem:\(r(\d+),rb\d+,t\d+,tb\d+,f\d+,w(\d+)", out))
 
 
-def wait_until(predicate, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
 class RobustnessTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = subprocess.Popen(
+        cls.server = EchoProcess(
             [str(SERVER), "--port", "0", "--queue-limit", str(QUEUE_LIMIT),
-             "--socket-buffer", str(SOCKET_BUFFER)],
-            stderr=subprocess.PIPE, text=True)
-        line = cls.server.stderr.readline()
-        found = re.search(r"listening on 127\.0\.0\.1:(\d+)$", line.strip())
-        assert found, "no startup line: %r" % line
-        cls.port = int(found.group(1))
-        cls.log = []
-        threading.Thread(target=lambda: cls.log.extend(cls.server.stderr), daemon=True).start()
+             "--socket-buffer", str(SOCKET_BUFFER)])
+        cls.port = cls.server.await_port(10)
+        assert cls.port, "no startup line: %r" % cls.server.log()
         time.sleep(0.1)
         cls.baseline_fds = open_fds(cls.server.pid)
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.terminate()
-        cls.server.wait(timeout=10)
+        cls.server.stop()
 
     def load(self, mode, **flags):
         command = [str(LOAD), "--port", str(self.port), "--mode", mode, "--json"]
@@ -95,7 +71,7 @@ class RobustnessTest(unittest.TestCase):
         return report
 
     def assert_alive_and_serving(self):
-        self.assertIsNone(self.server.poll(), "server exited: %s" % "".join(self.log))
+        self.assertIsNone(self.server.process.poll(), "server exited: %s" % self.server.log())
         self.load("ping-pong", connections=1, message_size=64, duration=0.3)
 
     def assert_fds_back_to_baseline(self):

@@ -18,53 +18,29 @@ it with the raw figures to --out (bench.md, bench.json).
 import argparse
 import json
 import pathlib
-import re
 import subprocess
 import sys
 import threading
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "testing"))
+from echo_process import EchoProcess, rss_kib  # noqa: E402
+
 CORES = {"server": "0", "client": "1"}
 
 
-def rss_kib(pid):
-    for line in pathlib.Path("/proc/%d/status" % pid).read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS for %d" % pid)
-
-
-class Server:
+class Server(EchoProcess):
     """A server process on port 0, pinned to the server core."""
 
     def __init__(self, command):
-        self.process = subprocess.Popen(["taskset", "-c", CORES["server"], *command],
-                                        stderr=subprocess.PIPE, text=True)
-        # Warnings (a low descriptor limit, say) may come first.
-        lines = []
-        found = None
-        while found is None and len(lines) < 20:
-            lines.append(self.process.stderr.readline())
-            found = re.search(r"listening on 127\.0\.0\.1:(\d+)", lines[-1])
-            if not lines[-1]:
-                break
-        if not found:
-            self.process.kill()
-            raise RuntimeError("no startup line from %s: %r" % (command[0], lines))
-        self.port = int(found.group(1))
-        # Keep draining stderr so the server never blocks on it.
-        threading.Thread(target=self.process.stderr.read, daemon=True).start()
+        super().__init__(["taskset", "-c", CORES["server"], *command])
+        self.port = self.await_port(10)
+        if not self.port:
+            self.stop(seconds=0)
+            raise RuntimeError("no startup line from %s: %r" % (command[0], self.log()))
 
     def rss_kib(self):
-        return rss_kib(self.process.pid)
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        return rss_kib(self.pid)
 
 
 def load(load_binary, port, mode, **flags):

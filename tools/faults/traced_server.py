@@ -6,13 +6,17 @@ dies of the signal that killed it.
 """
 
 import os
+import pathlib
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 
-_LISTENING = re.compile(r"listening on (?P<address>\S+):(?P<port>\d+)$")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "testing"))
+import echo_process  # noqa: E402
+
 # The first line of a sanitizer's report (ASan, LSan, UBSan).
 _SANITIZER = re.compile(r"ERROR: \w+Sanitizer|runtime error:")
 POLL_SECS = 0.02
@@ -41,9 +45,9 @@ class TracedServer:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             for line in list(self.stderr_lines):
-                found = _LISTENING.search(line)
-                if found:
-                    return "listening", int(found.group("port"))
+                port = echo_process.listening_port(line)
+                if port:
+                    return "listening", port
             if self._process.poll() is not None:
                 self._reader.join(timeout=1)
                 return "exited", self._process.returncode
