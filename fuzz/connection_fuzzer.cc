@@ -33,6 +33,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,7 @@
 #include "fuzz/fuzz_input.h"
 #include "src/core/connection_driver.h"
 #include "src/testing/fake_peer.h"
+#include "src/testing/test_time.h"
 
 namespace echo {
 namespace {
@@ -77,7 +79,7 @@ class ConnectionHarness {
  private:
   void Apply(const Action& action);
   void PeerSends(size_t count);
-  void TimePasses(Millis elapsed);
+  void TimePasses(Duration elapsed);
   void NoteProgress();
   void CheckEchoedPrefix(const std::string& echoed);
   void CheckInvariants();
@@ -94,12 +96,12 @@ class ConnectionHarness {
   size_t taken_at_close_ = 0;
   bool was_lingering_ = false;
   bool linger_cut_ = false;  // The linger ended by timeout or abort.
-  Millis linger_since_ = 0;  // Lingering, and no input discarded, since then.
+  Instant linger_since_;  // Lingering, and no input discarded, since then.
   int reads_at_drain_ = -1;  // Read calls when draining began; -1 before.
-  Millis now_ = 0;
-  Millis last_activity_ = 0;
+  Instant now_;
+  Instant last_activity_;
   size_t last_taken_ = 0;
-  Millis stalled_since_ = -1;  // Output queued and unwritten since; -1: none.
+  std::optional<Instant> stalled_since_;  // Output queued and unwritten since.
   size_t last_echoed_ = 0;
   size_t verified_ = 0;  // Echoed bytes already checked against the pattern.
 };
@@ -117,11 +119,11 @@ void ConnectionHarness::Run(const uint8_t* data, size_t size) {
   peer_finished_sending_ = closed_seen_ = false;
   was_lingering_ = linger_cut_ = false;
   taken_at_close_ = 0;
-  linger_since_ = 0;
+  linger_since_ = Instant();
   reads_at_drain_ = -1;
-  now_ = last_activity_ = 0;
+  now_ = last_activity_ = Instant();
   last_taken_ = verified_ = last_echoed_ = 0;
-  stalled_since_ = -1;
+  stalled_since_.reset();
   driver_ = std::make_unique<ConnectionDriver>(peer_.NewSocket(),
                                                setup_.options, now_);
   if (explain_) Explain(DescribeSetup(setup_));
@@ -162,7 +164,7 @@ void ConnectionHarness::Apply(const Action& action) {
     case ActionKind::kSocketWritable:
       if (driver_->interest().write) driver_->OnWritable(now_);
       break;
-    case ActionKind::kTimePasses: TimePasses(action.amount); break;
+    case ActionKind::kTimePasses: TimePasses(Duration(action.amount)); break;
     case ActionKind::kOwnerAborts:
       linger_cut_ |= driver_->lingering();
       driver_->Abort();
@@ -192,33 +194,32 @@ void ConnectionHarness::PeerSends(size_t count) {
   }
 }
 
-void ConnectionHarness::TimePasses(Millis elapsed) {
+void ConnectionHarness::TimePasses(Duration elapsed) {
   now_ += elapsed;
   const bool was_open = !driver_->connection().closed();
   const bool was_lingering = driver_->lingering();
   driver_->OnTimer(now_);
   if (was_lingering) {
     const bool over = now_ - linger_since_ >= ConnectionDriver::kLingerTimeout;
-    FUZZ_CHECK(driver_->finished() == over,
-               "lingering %lld ms without input (limit %lld), yet %s",
-               static_cast<long long>(now_ - linger_since_),
-               static_cast<long long>(ConnectionDriver::kLingerTimeout),
+    FUZZ_CHECK(driver_->finished() == over, "lingering %s without input (limit %s), yet %s",
+               TimeText(now_ - linger_since_).c_str(),
+               TimeText(ConnectionDriver::kLingerTimeout).c_str(),
                driver_->finished() ? "closed" : "still lingering");
     linger_cut_ |= over;
   }
-  const Millis timeout = setup_.options.idle_timeout;
-  const bool idle_long_enough = timeout > 0 && now_ - last_activity_ >= timeout;
-  const Millis send_timeout = setup_.options.send_timeout;
-  const bool stalled_long_enough =
-      send_timeout > 0 && stalled_since_ >= 0 && now_ - stalled_since_ >= send_timeout;
+  const std::optional<Duration> timeout = setup_.options.idle_timeout;
+  const bool idle_long_enough = timeout && now_ - last_activity_ >= *timeout;
+  const std::optional<Duration> send_timeout = setup_.options.send_timeout;
+  const std::optional<Duration> stalled =
+      stalled_since_ ? std::optional<Duration>(now_ - *stalled_since_) : std::nullopt;
+  const bool stalled_long_enough = send_timeout && stalled && *stalled >= *send_timeout;
   if (was_open) {
     const EchoConnection& conn = driver_->connection();
     FUZZ_CHECK(conn.closed() == (idle_long_enough || stalled_long_enough),
-               "idle for %lld ms (timeout %lld), output stalled for %lld ms (timeout %lld), "
-               "yet %s", static_cast<long long>(now_ - last_activity_),
-               static_cast<long long>(timeout),
-               static_cast<long long>(stalled_since_ < 0 ? -1 : now_ - stalled_since_),
-               static_cast<long long>(send_timeout), conn.closed() ? "closed" : "still open");
+               "idle for %s (timeout %s), output stalled for %s (timeout %s), yet %s",
+               TimeText(now_ - last_activity_).c_str(), TimeText(timeout).c_str(),
+               TimeText(stalled).c_str(), TimeText(send_timeout).c_str(),
+               conn.closed() ? "closed" : "still open");
     if (conn.closed()) {
       FUZZ_CHECK(conn.close_reason() == (stalled_long_enough ? CloseReason::kSendTimeout
                                                             : CloseReason::kIdleTimeout),
@@ -238,8 +239,8 @@ void ConnectionHarness::NoteProgress() {
   }
   const size_t echoed = peer_.received().size();
   if (driver_->connection().queued() == 0 || driver_->connection().closed()) {
-    stalled_since_ = -1;
-  } else if (stalled_since_ < 0 || echoed != last_echoed_) {
+    stalled_since_.reset();
+  } else if (!stalled_since_ || echoed != last_echoed_) {
     stalled_since_ = now_;  // Output started waiting, or some of it was written.
   }
   last_echoed_ = echoed;
@@ -312,20 +313,16 @@ void ConnectionHarness::CheckInvariants() {
   if (reads_at_drain_ >= 0 && !driver_->lingering() && !driver_->finished()) {
     FUZZ_CHECK(peer_.read_calls() == reads_at_drain_, "read while draining");
   }
-  const Millis send_deadline =
-      setup_.options.send_timeout > 0 && stalled_since_ >= 0
-          ? stalled_since_ + setup_.options.send_timeout : -1;
-  const Millis idle_deadline = conn.IdleDeadline();
-  const Millis timer_deadline = idle_deadline < 0 || send_deadline < 0
-                                    ? std::max(idle_deadline, send_deadline)
-                                    : std::min(idle_deadline, send_deadline);
-  const Millis expected_deadline =
-      driver_->finished() ? -1
+  const std::optional<Instant> send_deadline =
+      setup_.options.send_timeout && stalled_since_
+          ? std::optional<Instant>(*stalled_since_ + *setup_.options.send_timeout)
+          : std::nullopt;
+  const std::optional<Instant> expected_deadline =
+      driver_->finished()    ? std::nullopt
       : driver_->lingering() ? linger_since_ + ConnectionDriver::kLingerTimeout
-                             : timer_deadline;
-  FUZZ_CHECK(driver_->Deadline() == expected_deadline, "deadline %lld, expected %lld",
-             static_cast<long long>(driver_->Deadline()),
-             static_cast<long long>(expected_deadline));
+                             : Earlier(conn.IdleDeadline(), send_deadline);
+  FUZZ_CHECK(driver_->Deadline() == expected_deadline, "deadline %s, expected %s",
+             TimeText(driver_->Deadline()).c_str(), TimeText(expected_deadline).c_str());
 }
 
 // The peer now reads everything and shuts down its side. Unless an error
@@ -370,7 +367,7 @@ void ConnectionHarness::Explain(const std::string& what) {
   const EchoConnection& conn = driver_->connection();
   const Interest next = driver_->interest();
   std::fprintf(stderr, "t=%lldms %-44s | read %zu, echoed %zu, queued %zu, wants %s\n",
-               static_cast<long long>(now_), what.c_str(), peer_.taken(),
+               static_cast<long long>(now_.time_since_epoch().count()), what.c_str(), peer_.taken(),
                peer_.received().size(), conn.queued(),
                next.none() ? "nothing (closed)"
                : driver_->lingering() ? "read (lingering: discarding until EOF)"

@@ -41,6 +41,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,7 @@
 #include "src/server/log.h"
 #include "src/testing/fake_clock.h"
 #include "src/testing/fake_listener.h"
+#include "src/testing/test_time.h"
 
 namespace echo {
 namespace {
@@ -73,18 +75,24 @@ constexpr int kMaxSettleTurns = 1000;
 constexpr WriteQueue::Watermarks kWatermarks[] = {
     {0, 1}, {100, 1000}, {1024, 4096}, {16 * 1024, 64 * 1024}};
 constexpr size_t kReadBuffers[] = {1, 7, 1024, 16 * 1024};
-constexpr Millis kIdleTimeouts[] = {0, 1, 250, 1000};
-constexpr Millis kSendTimeouts[] = {0, 100, 300, 2000};
+constexpr std::optional<Duration> kIdleTimeouts[] = {std::nullopt, Duration(1), Duration(250),
+                                                    Duration(1000)};
+constexpr std::optional<Duration> kSendTimeouts[] = {std::nullopt, Duration(100), Duration(300),
+                                                    Duration(2000)};
 constexpr size_t kConnectionLimits[] = {1, 2, 3, 1000};
-constexpr Millis kDrainTimeouts[] = {0, 10, 500, 2000};
+constexpr Duration kDrainTimeouts[] = {Duration(0), Duration(10), Duration(500),
+                                      Duration(2000)};
 constexpr size_t kDescriptorLimits[] = {SIZE_MAX, 3, 4, 6};
 constexpr size_t kPerIpLimits[] = {0, 1, 2, 1000};  // 0: no limit.
 constexpr size_t kPeerGroups = 3;  // Client addresses: "h0", "h1", "h2".
 constexpr int kStaleErrnos[] = {0, EINTR, EAGAIN, 0};
 constexpr int kAcceptErrors[] = {EMFILE, ENFILE, ENOBUFS, ENOMEM,
                                  ECONNABORTED, EINTR, EAGAIN, EPERM};
-constexpr Millis kTimeSteps[] = {1, 9, 10, 99, 100, 249, 250, 251,
-                                 500, 999, 1000, 1001, 1999, 2000, 2001, 5000};
+constexpr Duration kTimeSteps[] = {
+    Duration(1),    Duration(9),    Duration(10),   Duration(99),
+    Duration(100),  Duration(249),  Duration(250),  Duration(251),
+    Duration(500),  Duration(999),  Duration(1000), Duration(1001),
+    Duration(1999), Duration(2000), Duration(2001), Duration(5000)};
 
 // The address a connect opcode's client comes from.
 std::string GroupOf(uint8_t opcode) { return "h" + std::to_string((opcode >> 4) % kPeerGroups); }
@@ -118,7 +126,7 @@ ev::dynamic_loop& Loop() {
 
 struct Config {
   EchoServerConfig server;
-  Millis drain_timeout = 0;
+  Duration drain_timeout{};
   FakeListener::Options listener;
 };
 
@@ -164,8 +172,8 @@ struct Client {
   uint64_t server_read = 0;
   uint64_t server_wrote = 0;
   uint64_t read_before_drain = 0;
-  Millis last_activity = 0;  // When a byte last moved on the server's side.
-  Millis stalled_since = -1;  // Output pending and none written since; -1: none.
+  Instant last_activity;  // When a byte last moved on the server's side.
+  std::optional<Instant> stalled_since;  // Output pending and none written since.
 };
 
 class ServerHarness {
@@ -187,10 +195,11 @@ class ServerHarness {
   void StopSignal();
   bool Turn();
   void Settle();
-  void LetTimePass(Millis elapsed);
+  void LetTimePass(Duration elapsed);
   void Observe(bool in_turn, bool was_serving);
   void JudgeAccepts();
   void NoteClosed(Client& c, bool in_turn, bool was_serving);
+  std::optional<Duration> StalledFor(const Client& c);
   void CheckIdleRule();
   void CheckCounters();
   void CheckDrainDeadline();
@@ -215,14 +224,14 @@ class ServerHarness {
   uint64_t expected_served_ = 0;
   uint64_t expected_timed_out_ = 0;
   uint64_t transient_accept_results_ = 0;
-  Millis drain_started_ = -1;
+  std::optional<Instant> drain_started_;
   bool stopped_at_once_ = false;
 };
 
 ServerHarness::ServerHarness(const Config& config, FuzzInput& input)
     : config_(config),
       input_(input),
-      clock_(1000),
+      clock_(Instant(Duration(1000))),
       listener_(config.listener),
       server_(std::make_unique<EchoServer>(Loop(), &listener_, &clock_, config.server)),
       lifecycle_(std::make_unique<Lifecycle>(server_.get(), &clock_, config.drain_timeout,
@@ -343,7 +352,7 @@ void ServerHarness::StopSignal() {
 // One turn of the loop, after the timers due now (as libev fires them at the
 // start of an iteration). True if some watcher fired.
 bool ServerHarness::Turn() {
-  LetTimePass(0);
+  LetTimePass(Duration::zero());
   const uint64_t before = g_busy_turns;
   Loop().run(ev::NOWAIT);
   Observe(/*in_turn=*/true, serving());
@@ -376,11 +385,12 @@ uint64_t ServerHarness::ProgressSignature() const {
 
 // Moves time on, stopping at every timer on the way so that each one's
 // effect is checked at the exact time it fired.
-void ServerHarness::LetTimePass(Millis elapsed) {
-  const Millis target = clock_.Now() + elapsed;
-  for (Millis due = clock_.NextDue(); due >= 0 && due <= target; due = clock_.NextDue()) {
+void ServerHarness::LetTimePass(Duration elapsed) {
+  const Instant target = clock_.Now() + elapsed;
+  for (std::optional<Instant> due = clock_.NextDue(); due && *due <= target;
+       due = clock_.NextDue()) {
     const bool was_serving = serving();
-    clock_.AdvanceTo(due);
+    clock_.AdvanceTo(*due);
     Observe(/*in_turn=*/false, was_serving);
     CheckIdleRule();
     CheckDrainDeadline();
@@ -406,8 +416,8 @@ void ServerHarness::Observe(bool in_turn, bool was_serving) {
     const uint64_t wrote = c.reset ? c.server_wrote : c.received + Readable(c.fd.get());
     if (read != c.server_read || wrote != c.server_wrote) c.last_activity = clock_.Now();
     if (read == wrote) {
-      c.stalled_since = -1;
-    } else if (c.stalled_since < 0 || wrote != c.server_wrote) {
+      c.stalled_since.reset();
+    } else if (!c.stalled_since || wrote != c.server_wrote) {
       c.stalled_since = clock_.Now();  // Output started waiting, or some was written.
     }
     c.server_read = read;
@@ -454,6 +464,12 @@ void ServerHarness::JudgeAccepts() {
   }
 }
 
+// How long `c`'s output has waited with no byte written; nullopt if none waits.
+std::optional<Duration> ServerHarness::StalledFor(const Client& c) {
+  if (!c.stalled_since) return std::nullopt;
+  return clock_.Now() - *c.stalled_since;
+}
+
 // A served connection's server end closed. In a loop turn that is a finish
 // (an error only if we reset); by a timer while serving, only the idle
 // timeout may close it, and only after a full idle period.
@@ -466,15 +482,15 @@ void ServerHarness::NoteClosed(Client& c, bool in_turn, bool was_serving) {
     c.fate = Fate::kAborted;
     return;
   }
-  const Millis timeout = config_.server.connection.idle_timeout;
-  const Millis idle = clock_.Now() - c.last_activity;
-  const Millis send_timeout = config_.server.connection.send_timeout;
-  const Millis stalled = c.stalled_since < 0 ? -1 : clock_.Now() - c.stalled_since;
-  FUZZ_CHECK((timeout > 0 && idle >= timeout) || (send_timeout > 0 && stalled >= send_timeout),
-             "client %zu closed by a timer after %lld ms without a byte moving (idle timeout "
-             "%lld), output stalled %lld ms (send timeout %lld)", c.index,
-             static_cast<long long>(idle), static_cast<long long>(timeout),
-             static_cast<long long>(stalled), static_cast<long long>(send_timeout));
+  const std::optional<Duration> timeout = config_.server.connection.idle_timeout;
+  const Duration idle = clock_.Now() - c.last_activity;
+  const std::optional<Duration> send_timeout = config_.server.connection.send_timeout;
+  const std::optional<Duration> stalled = StalledFor(c);
+  FUZZ_CHECK((timeout && idle >= *timeout) || (send_timeout && stalled && *stalled >= *send_timeout),
+             "client %zu closed by a timer after %s without a byte moving (idle timeout %s), "
+             "output stalled %s (send timeout %s)", c.index, TimeText(idle).c_str(),
+             TimeText(timeout).c_str(), TimeText(stalled).c_str(),
+             TimeText(send_timeout).c_str());
   c.fate = Fate::kIdleClosed;
   ++expected_timed_out_;
 }
@@ -482,27 +498,26 @@ void ServerHarness::NoteClosed(Client& c, bool in_turn, bool was_serving) {
 // Timers fire on time, so a connection idle for the idle timeout, or whose
 // output has waited for the send timeout, is closed by now.
 void ServerHarness::CheckIdleRule() {
-  const Millis timeout = config_.server.connection.idle_timeout;
-  const Millis send_timeout = config_.server.connection.send_timeout;
+  const std::optional<Duration> timeout = config_.server.connection.idle_timeout;
+  const std::optional<Duration> send_timeout = config_.server.connection.send_timeout;
   if (!serving()) return;
   for (const Client& c : clients_) {
     if (c.fate != Fate::kServed) continue;
-    const Millis idle = clock_.Now() - c.last_activity;
-    FUZZ_CHECK(timeout == 0 || idle < timeout,
-               "client %zu still open after %lld ms idle (timeout %lld)", c.index,
-               static_cast<long long>(idle), static_cast<long long>(timeout));
-    const Millis stalled = c.stalled_since < 0 ? -1 : clock_.Now() - c.stalled_since;
-    FUZZ_CHECK(send_timeout == 0 || stalled < send_timeout,
-               "client %zu: output stalled %lld ms, still open (send timeout %lld)", c.index,
-               static_cast<long long>(stalled), static_cast<long long>(send_timeout));
+    const Duration idle = clock_.Now() - c.last_activity;
+    FUZZ_CHECK(!timeout || idle < *timeout, "client %zu still open after %s idle (timeout %s)",
+               c.index, TimeText(idle).c_str(), TimeText(timeout).c_str());
+    const std::optional<Duration> stalled = StalledFor(c);
+    FUZZ_CHECK(!send_timeout || !stalled || *stalled < *send_timeout,
+               "client %zu: output stalled %s, still open (send timeout %s)", c.index,
+               TimeText(stalled).c_str(), TimeText(send_timeout).c_str());
   }
 }
 
 void ServerHarness::CheckDrainDeadline() {
-  if (drain_started_ < 0 || clock_.Now() < drain_started_ + config_.drain_timeout) return;
-  FUZZ_CHECK(lifecycle_->finished(), "drain started at %lld still running at %lld (timeout %lld)",
-             static_cast<long long>(drain_started_), static_cast<long long>(clock_.Now()),
-             static_cast<long long>(config_.drain_timeout));
+  if (!drain_started_ || clock_.Now() < *drain_started_ + config_.drain_timeout) return;
+  FUZZ_CHECK(lifecycle_->finished(), "drain started at %s still running at %s (timeout %s)",
+             TimeText(drain_started_).c_str(), TimeText(clock_.Now()).c_str(),
+             TimeText(config_.drain_timeout).c_str());
 }
 
 void ServerHarness::CheckCounters() {
@@ -510,7 +525,7 @@ void ServerHarness::CheckCounters() {
   uint64_t open = 0, bytes_in = 0, bytes_out = 0;
   for (const Client& c : clients_) {
     open += c.fate == Fate::kServed ? 1 : 0;
-    bytes_in += drain_started_ >= 0 ? c.read_before_drain : c.server_read;
+    bytes_in += drain_started_ ? c.read_before_drain : c.server_read;
     bytes_out += c.server_wrote;
   }
   FUZZ_CHECK(s.open == open, "open: server says %zu, clients see %llu", s.open,
@@ -522,7 +537,7 @@ void ServerHarness::CheckCounters() {
              static_cast<unsigned long long>(expected_refused_));
   // While draining, idle timers may still close connections (counted);
   // which closes they were is not visible from outside.
-  FUZZ_CHECK(drain_started_ >= 0 ? s.timed_out >= expected_timed_out_
+  FUZZ_CHECK(drain_started_ ? s.timed_out >= expected_timed_out_
                                  : s.timed_out == expected_timed_out_,
              "timed out: server says %llu, clients saw %llu",
              static_cast<unsigned long long>(s.timed_out),

@@ -11,6 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "src/testing/fake_peer.h"
+#include "src/testing/test_time.h"
 
 namespace echo {
 
@@ -41,7 +42,7 @@ class ConnectionDriverTest : public ::testing::Test {
   }
 
   FakePeer peer_;
-  Millis now_ = 0;
+  Instant now_ = At(0);
   std::vector<uint8_t> scratch_ = std::vector<uint8_t>(16);
   std::unique_ptr<ConnectionDriver> driver_;
 };
@@ -256,13 +257,13 @@ TEST_F(ConnectionDriverTest, LingerEndsAfterASecondWithoutInput) {
   peer_.Send("late input");
   driver_->Drain(now_);
   ASSERT_TRUE(driver_->lingering());
-  EXPECT_EQ(driver_->Deadline(), ConnectionDriver::kLingerTimeout);
-  now_ = 400;
+  EXPECT_EQ(driver_->Deadline(), At(0) + ConnectionDriver::kLingerTimeout);
+  now_ = At(400);
   Readable();  // Discards the input: the linger starts over.
   EXPECT_EQ(peer_.unread(), 0u);
-  EXPECT_EQ(driver_->Deadline(), 400 + ConnectionDriver::kLingerTimeout);
-  EXPECT_FALSE(driver_->OnTimer(1000).none());
-  EXPECT_TRUE(driver_->OnTimer(1400).none());
+  EXPECT_EQ(driver_->Deadline(), At(400) + ConnectionDriver::kLingerTimeout);
+  EXPECT_FALSE(driver_->OnTimer(At(1000)).none());
+  EXPECT_TRUE(driver_->OnTimer(At(1400)).none());
   EXPECT_TRUE(peer_.closed());
 }
 
@@ -277,14 +278,14 @@ TEST_F(ConnectionDriverTest, AbortEndsALinger) {
 
 TEST_F(ConnectionDriverTest, IdleTimerClosesWithoutShutdown) {
   EchoConnection::Options options;
-  options.idle_timeout = 1000;
+  options.idle_timeout = std::chrono::seconds(1);
   Start(options);
   peer_.Send("x");
-  now_ = 500;
+  now_ = At(500);
   Readable();
-  EXPECT_FALSE(driver_->OnTimer(1000).none()) << "active at 500: not idle yet";
-  EXPECT_EQ(driver_->connection().IdleDeadline(), 1500);
-  EXPECT_TRUE(driver_->OnTimer(1500).none());
+  EXPECT_FALSE(driver_->OnTimer(At(1000)).none()) << "active at 500: not idle yet";
+  EXPECT_EQ(driver_->connection().IdleDeadline(), At(1500));
+  EXPECT_TRUE(driver_->OnTimer(At(1500)).none());
   EXPECT_TRUE(peer_.closed());
   EXPECT_FALSE(peer_.shut_down());
   EXPECT_EQ(driver_->connection().close_reason(), CloseReason::kIdleTimeout);

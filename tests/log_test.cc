@@ -11,6 +11,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "src/testing/test_time.h"
 
 namespace echo {
 namespace {
@@ -65,11 +66,11 @@ TEST_F(LogTest, WritesEveryLineToARegularFile) {
 }
 
 TEST(LogRateLimitTest, LetsOneLinePerIntervalAndCountsTheRest) {
-  LogRateLimit limit(1000);
-  EXPECT_TRUE(limit.Allow(5000));
-  EXPECT_FALSE(limit.Allow(5000));
-  EXPECT_FALSE(limit.Allow(5999));
-  EXPECT_TRUE(limit.Allow(6000));
+  LogRateLimit limit(std::chrono::seconds(1));
+  EXPECT_TRUE(limit.Allow(At(5000)));
+  EXPECT_FALSE(limit.Allow(At(5000)));
+  EXPECT_FALSE(limit.Allow(At(5999)));
+  EXPECT_TRUE(limit.Allow(At(6000)));
   EXPECT_EQ(limit.TakeSuppressed(), 2u);
   EXPECT_EQ(limit.TakeSuppressed(), 0u);
 }

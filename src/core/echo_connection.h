@@ -34,10 +34,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "src/core/bytes.h"
 #include "src/core/io_result.h"
-#include "src/core/millis.h"
+#include "src/core/monotonic_time.h"
 #include "src/core/write_queue.h"
 
 namespace echo {
@@ -78,14 +79,15 @@ class EchoConnection {
  public:
   struct Options {
     WriteQueue::Watermarks watermarks;  // Bounds the queued output.
-    Millis idle_timeout = 0;            // 0: never time out.
-    Millis send_timeout = 0;            // 0: never time out.
+    // Positive, or nullopt for never; a zero or negative one means never too.
+    std::optional<Duration> idle_timeout;
+    std::optional<Duration> send_timeout;
   };
 
-  // A new connection, open for reading, last active at `now`. Every `now`
-  // passed to a connection is non-negative and never decreases.
-  explicit EchoConnection(Options options, Millis now = 0);
-  // Default options (no idle timeout), at time 0.
+  // A new connection, open for reading, last active at `now`. The `now`
+  // passed to a connection never decreases.
+  explicit EchoConnection(Options options, Instant now = Instant());
+  // Default options (no timeouts), at the clock's epoch.
   EchoConnection();
 
   EchoConnection(const EchoConnection&) = delete;
@@ -98,7 +100,7 @@ class EchoConnection {
   // The peer sent `bytes`. Queues and returns min(bytes.size, ReadRoom());
   // the caller keeps any rest (a caller that reads at most ReadRoom() bytes
   // never has one).
-  size_t OnData(ByteView bytes, Millis now);
+  size_t OnData(ByteView bytes, Instant now);
 
   // The peer sent `bytes`, and because nothing was queued the owner already
   // wrote the first `echoed` of them straight back (saving a copy and an
@@ -106,7 +108,7 @@ class EchoConnection {
   // queued() == 0, `bytes.size <= ReadRoom()` and `echoed <= bytes.size`.
   // If the echo's own write failed and closed the connection, the bytes are
   // still counted as received (they were read), and nothing is queued.
-  void OnDataEchoedDirectly(ByteView bytes, size_t echoed, Millis now);
+  void OnDataEchoedDirectly(ByteView bytes, size_t echoed, Instant now);
 
   // The peer shut down its sending side. Idempotent. Finishes the connection
   // at once if nothing is queued.
@@ -130,25 +132,25 @@ class EchoConnection {
 
   // The socket took the first `count` queued bytes. Requires
   // `count <= queued()`.
-  void OnWritten(size_t count, Millis now);
+  void OnWritten(size_t count, Instant now);
 
   // When the idle timeout expires if nothing moves: last activity plus the
-  // timeout. A negative value means never (no timeout, or closed).
-  Millis IdleDeadline() const;
+  // timeout. Never (nullopt) without an idle timeout, or once closed.
+  std::optional<Instant> IdleDeadline() const;
 
   // When the send timeout expires if no queued byte is written: the last
   // write (or the moment output was first queued) plus the timeout.
-  // Negative when nothing is queued, without a send timeout, or closed.
-  Millis SendDeadline() const;
+  // Never when nothing is queued, without a send timeout, or once closed.
+  std::optional<Instant> SendDeadline() const;
 
-  // The earlier of IdleDeadline() and SendDeadline(); negative for never.
-  Millis TimerDeadline() const;
+  // The earlier of IdleDeadline() and SendDeadline(); nullopt for never.
+  std::optional<Instant> TimerDeadline() const;
 
   // The owner's timer fired: closes with kSendTimeout or kIdleTimeout if
   // `now` has reached that deadline, otherwise does nothing (the owner
   // re-arms its timer for TimerDeadline(); libev's manual recommends exactly
   // this lazy scheme).
-  void OnTimer(Millis now);
+  void OnTimer(Instant now);
 
   Interest interest() const;
   bool closed() const { return reason_ != CloseReason::kNone; }
@@ -166,10 +168,10 @@ class EchoConnection {
   void FinishIfFlushed();
 
   WriteQueue queue_;
-  Millis idle_timeout_;
-  Millis send_timeout_;
-  Millis last_activity_;
-  Millis last_write_ = 0;  // Or when output was queued into an empty queue.
+  std::optional<Duration> idle_timeout_;  // Positive when set.
+  std::optional<Duration> send_timeout_;  // Positive when set.
+  Instant last_activity_;
+  Instant last_write_;  // Or when output was queued into an empty queue.
   CloseReason reason_ = CloseReason::kNone;
   bool peer_eof_ = false;
   bool draining_ = false;

@@ -46,10 +46,10 @@ class Output {
   }
 
   // Waits up to `wait` for the output to take a line.
-  void AwaitWritable(Millis wait) {
+  void AwaitWritable(Duration wait) {
     Prepare();
     pollfd p{fd_, POLLOUT, 0};
-    ::poll(&p, 1, static_cast<int>(wait));
+    ::poll(&p, 1, static_cast<int>(wait.count()));
   }
 
   void Reset(int fd) {
@@ -165,7 +165,7 @@ void SetLogOutput(int fd) { TheOutput().Reset(fd); }
 
 uint64_t DroppedLogLines() { return TheOutput().dropped; }
 
-void ReportDroppedLogLines(Millis wait) {
+void ReportDroppedLogLines(Duration wait) {
   Output& out = TheOutput();
   if (out.dropped == 0) return;
   out.AwaitWritable(wait);
@@ -175,8 +175,8 @@ void ReportDroppedLogLines(Millis wait) {
   if (out.TryWrite(line, size)) out.reported = out.dropped;
 }
 
-bool LogRateLimit::Allow(Millis now) {
-  if (last_ >= 0 && now - last_ < interval_) {
+bool LogRateLimit::Allow(Instant now) {
+  if (last_ && now - *last_ < interval_) {
     ++suppressed_;
     return false;
   }

@@ -18,7 +18,7 @@
 #include <optional>
 #include <string>
 
-#include "src/core/millis.h"
+#include "src/core/monotonic_time.h"
 
 namespace echo {
 
@@ -48,23 +48,23 @@ uint64_t DroppedLogLines();
 
 // For exit: if lines were dropped, says how many in all, waiting up to
 // `wait` for the output to take that one line.
-void ReportDroppedLogLines(Millis wait);
+void ReportDroppedLogLines(Duration wait);
 
 // Lets one line through per `interval`, and counts the lines held back in
 // between, so a repeated warning costs one line per interval, not one per
 // event.
 class LogRateLimit {
  public:
-  explicit LogRateLimit(Millis interval) : interval_(interval) {}
+  explicit LogRateLimit(Duration interval) : interval_(interval) {}
 
   // True if a line may be logged at `now`; otherwise counts one held back.
-  bool Allow(Millis now);
+  bool Allow(Instant now);
   // Lines held back since the last allowed one; resets the count.
   uint64_t TakeSuppressed();
 
  private:
-  Millis interval_;
-  Millis last_ = -1;
+  Duration interval_;
+  std::optional<Instant> last_;  // When the last line was let through.
   uint64_t suppressed_ = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -111,7 +112,7 @@ int Serve(const echo::ServerOptions& options) {
   echo::LogStats("final", server.stats());
   echo::Log(echo::LogLevel::kInfo, "stopped");
   // Whatever reads stderr gets a second to take the dropped-line count.
-  echo::ReportDroppedLogLines(1000);
+  echo::ReportDroppedLogLines(std::chrono::seconds(1));
   return 0;
 }
 
