@@ -11,7 +11,8 @@
 //     and the peer's EOF is noted exactly when a read returned it, after
 //     which the connection never wants to read;
 //   - the queue never exceeds its high watermark;
-//   - no socket call after close, and closed <=> wants nothing;
+//   - no socket call after close, and closed <=> wants nothing; every event
+//     returns the Interest the driver then reports (the loop arms from it);
 //   - a read or write error closes the connection at once, and a connection
 //     is closed as failed only if some read or write did fail;
 //   - a clean finish (peer EOF, or a drain by the server) echoed everything
@@ -80,6 +81,8 @@ class ConnectionHarness {
   void Apply(const Action& action);
   void PeerSends(size_t count);
   void TimePasses(Duration elapsed);
+  ReadBuffer Scratch() { return {read_buffer_.data(), setup_.read_buffer_size}; }
+  void CheckReturned(Interest returned);
   void NoteProgress();
   void CheckEchoedPrefix(const std::string& echoed);
   void CheckInvariants();
@@ -159,17 +162,17 @@ void ConnectionHarness::Apply(const Action& action) {
     case ActionKind::kWriteFails: peer_.WriteFails(action.error_code); break;
     case ActionKind::kSocketReadable:
       // A level-triggered loop reports readable only while read is wanted.
-      if (driver_->interest().read) driver_->OnReadable({read_buffer_.data(), setup_.read_buffer_size}, now_);
+      if (driver_->interest().read) CheckReturned(driver_->OnReadable(Scratch(), now_));
       break;
     case ActionKind::kSocketWritable:
-      if (driver_->interest().write) driver_->OnWritable(now_);
+      if (driver_->interest().write) CheckReturned(driver_->OnWritable(now_));
       break;
     case ActionKind::kTimePasses: TimePasses(Duration(action.amount)); break;
     case ActionKind::kOwnerAborts:
       linger_cut_ |= driver_->lingering();
       driver_->Abort();
       break;
-    case ActionKind::kOwnerDrains: driver_->Drain(now_); break;
+    case ActionKind::kOwnerDrains: CheckReturned(driver_->Drain(now_)); break;
   }
   // A read or write error closes the connection at once.
   if (peer_.read_errors() + peer_.write_errors() > errors_before && !lingering_before) {
@@ -198,7 +201,7 @@ void ConnectionHarness::TimePasses(Duration elapsed) {
   now_ += elapsed;
   const bool was_open = !driver_->connection().closed();
   const bool was_lingering = driver_->lingering();
-  driver_->OnTimer(now_);
+  CheckReturned(driver_->OnTimer(now_));
   if (was_lingering) {
     const bool over = now_ - linger_since_ >= ConnectionDriver::kLingerTimeout;
     FUZZ_CHECK(driver_->finished() == over, "lingering %s without input (limit %s), yet %s",
@@ -226,6 +229,14 @@ void ConnectionHarness::TimePasses(Duration elapsed) {
                  "closed by a timer as %s", CloseReasonName(conn.close_reason()));
     }
   }
+}
+
+// What an event returns is what the driver wants next: the loop arms its
+// watcher from it, so it must say what interest() says.
+void ConnectionHarness::CheckReturned(Interest returned) {
+  const Interest wanted = driver_->interest();
+  FUZZ_CHECK(returned == wanted, "returned {read=%d, write=%d}, but wants {read=%d, write=%d}",
+             returned.read, returned.write, wanted.read, wanted.write);
 }
 
 // Activity as the harness sees it: bytes taken from the peer or echoed.
@@ -335,8 +346,8 @@ void ConnectionHarness::DrainAndCheckEcho() {
   peer_finished_sending_ = true;
   const size_t max_rounds = 16 + 2 * kMaxPeerBytes;  // Progress every round.
   for (size_t round = 0; round < max_rounds && !driver_->finished(); ++round) {
-    driver_->OnReadable({read_buffer_.data(), setup_.read_buffer_size}, now_);
-    driver_->OnWritable(now_);
+    CheckReturned(driver_->OnReadable(Scratch(), now_));
+    CheckReturned(driver_->OnWritable(now_));
     NoteProgress();
     CheckInvariants();
   }

@@ -70,7 +70,7 @@ TEST_F(ConnectionDriverTest, ReadsLargeInputThroughSmallScratchInOrder) {
   std::string input;
   for (int i = 0; i < 100; ++i) input += static_cast<char>('a' + i % 26);
   peer_.Send(input);
-  while (peer_.unread() > 0) Readable();
+  while (peer_.unread() > 0) EXPECT_EQ(Readable(), (Interest{true, false}));
   EXPECT_EQ(peer_.received(), input);
 }
 
@@ -192,8 +192,7 @@ TEST_F(ConnectionDriverTest, BackpressureStopsReadingAndResumesBelowLow) {
   EXPECT_EQ(Writable(), (Interest{true, true}));
   EXPECT_EQ(peer_.read_calls(), reads_when_paused) << "no read while paused";
   peer_.set_idle_writes(FakePeer::IdleWrites::kAcceptAll);
-  while (peer_.unread() > 0) Readable();
-  Writable();
+  while (peer_.unread() > 0) EXPECT_EQ(Readable(), (Interest{true, false}));
   EXPECT_EQ(peer_.received(), std::string(100, 'b'));
 }
 
@@ -213,7 +212,7 @@ TEST_F(ConnectionDriverTest, NoSocketCallAfterClose) {
 TEST_F(ConnectionDriverTest, AbortClosesWithoutShutdownAndDestructorDoesNotCloseTwice) {
   Start();
   peer_.Send("x");
-  Readable();
+  EXPECT_EQ(Readable(), (Interest{true, false}));
   driver_->Abort();
   EXPECT_TRUE(peer_.closed());
   EXPECT_FALSE(peer_.shut_down());
@@ -230,7 +229,7 @@ TEST_F(ConnectionDriverTest, DrainFlushesQueuedOutputThenShutsDownWithoutReading
   Start();
   peer_.set_idle_writes(FakePeer::IdleWrites::kWouldBlock);
   peer_.Send("queued");
-  Readable();
+  EXPECT_EQ(Readable(), (Interest{true, true}));
   peer_.Send("never read");
   const int reads = peer_.read_calls();
   EXPECT_EQ(driver_->Drain(now_), (Interest{false, true}));
@@ -255,11 +254,11 @@ TEST_F(ConnectionDriverTest, DrainFlushesQueuedOutputThenShutsDownWithoutReading
 TEST_F(ConnectionDriverTest, LingerEndsAfterASecondWithoutInput) {
   Start();
   peer_.Send("late input");
-  driver_->Drain(now_);
+  EXPECT_EQ(driver_->Drain(now_), (Interest{true, false})) << "lingering: reads to discard";
   ASSERT_TRUE(driver_->lingering());
   EXPECT_EQ(driver_->Deadline(), At(0) + ConnectionDriver::kLingerTimeout);
   now_ = At(400);
-  Readable();  // Discards the input: the linger starts over.
+  EXPECT_EQ(Readable(), (Interest{true, false}));  // Discards: the linger starts over.
   EXPECT_EQ(peer_.unread(), 0u);
   EXPECT_EQ(driver_->Deadline(), At(400) + ConnectionDriver::kLingerTimeout);
   EXPECT_FALSE(driver_->OnTimer(At(1000)).none());
@@ -269,7 +268,7 @@ TEST_F(ConnectionDriverTest, LingerEndsAfterASecondWithoutInput) {
 
 TEST_F(ConnectionDriverTest, AbortEndsALinger) {
   Start();
-  driver_->Drain(now_);
+  EXPECT_EQ(driver_->Drain(now_), (Interest{true, false}));
   ASSERT_TRUE(driver_->lingering());
   driver_->Abort();
   EXPECT_TRUE(peer_.closed());
@@ -282,7 +281,7 @@ TEST_F(ConnectionDriverTest, IdleTimerClosesWithoutShutdown) {
   Start(options);
   peer_.Send("x");
   now_ = At(500);
-  Readable();
+  EXPECT_EQ(Readable(), (Interest{true, false}));
   EXPECT_FALSE(driver_->OnTimer(At(1000)).none()) << "active at 500: not idle yet";
   EXPECT_EQ(driver_->connection().IdleDeadline(), At(1500));
   EXPECT_TRUE(driver_->OnTimer(At(1500)).none());

@@ -77,7 +77,7 @@ TEST(EchoConnectionTest, PeerEofWithNothingQueuedFinishesAtOnce) {
 
 TEST(EchoConnectionTest, HalfCloseFlushesPendingOutputBeforeFinishing) {
   EchoConnection conn;
-  conn.OnData(View("pending"), At(0));
+  EXPECT_EQ(conn.OnData(View("pending"), At(0)), 7u);
   conn.OnPeerEof();
   EXPECT_FALSE(conn.closed());
   EXPECT_EQ(conn.interest(), (Interest{false, true}));
@@ -91,7 +91,7 @@ TEST(EchoConnectionTest, HalfCloseFlushesPendingOutputBeforeFinishing) {
 
 TEST(EchoConnectionTest, ResetClosesAtOnceAndDropsQueue) {
   EchoConnection conn;
-  conn.OnData(View("queued"), At(0));
+  EXPECT_EQ(conn.OnData(View("queued"), At(0)), 6u);
   conn.OnReadError(IoError::kConnectionReset);
   EXPECT_EQ(conn.close_reason(), CloseReason::kPeerReset);
   EXPECT_TRUE(conn.PendingOutput().empty());
@@ -101,7 +101,7 @@ TEST(EchoConnectionTest, ResetClosesAtOnceAndDropsQueue) {
 
 TEST(EchoConnectionTest, WriteErrorsCloseWithTheirReason) {
   EchoConnection pipe;
-  pipe.OnData(View("x"), At(0));
+  EXPECT_EQ(pipe.OnData(View("x"), At(0)), 1u);
   pipe.OnWriteError(IoError::kBrokenPipe);
   EXPECT_EQ(pipe.close_reason(), CloseReason::kWriteFailed);
 
@@ -163,7 +163,9 @@ TEST(EchoConnectionTest, BackpressureStopsReadingAtHighAndResumesAtLow) {
 TEST(EchoConnectionTest, QueueNeverExceedsHighWatermark) {
   EchoConnection conn(WithWatermarks(2, 5));
   for (int i = 0; i < 20; ++i) {
-    conn.OnData(View("abc"), At(0));
+    const size_t before = conn.queued();
+    const size_t accepted = conn.OnData(View("abc"), At(0));
+    EXPECT_EQ(conn.queued(), before + accepted) << "what it accepts, it queues";
     EXPECT_LE(conn.queued(), 5u);
     WriteOut(conn, 1);
   }
@@ -171,7 +173,7 @@ TEST(EchoConnectionTest, QueueNeverExceedsHighWatermark) {
 
 TEST(EchoConnectionTest, DrainStopsInputAndFinishesOnceQueueIsWritten) {
   EchoConnection conn;
-  conn.OnData(View("owed"), At(0));
+  EXPECT_EQ(conn.OnData(View("owed"), At(0)), 4u);
   conn.Drain();
   EXPECT_EQ(conn.ReadRoom(), 0u);
   EXPECT_EQ(conn.interest(), (Interest{false, true}));
@@ -191,7 +193,7 @@ TEST(EchoConnectionTest, DrainWithNothingQueuedFinishesAtOnce) {
 
 TEST(EchoConnectionTest, PeerEofDuringDrainIsStillAPeerFinish) {
   EchoConnection conn;
-  conn.OnData(View("x"), At(0));
+  EXPECT_EQ(conn.OnData(View("x"), At(0)), 1u);
   conn.Drain();
   conn.OnPeerEof();
   WriteOut(conn);
@@ -209,7 +211,7 @@ TEST(EchoConnectionTest, ZeroOrNegativeTimeoutsMeanNever) {
   EchoConnection::Options options = WithIdleTimeout(0ms);
   options.send_timeout = -5ms;
   EchoConnection conn(options, At(0));
-  conn.OnData(View("queued"), At(0));
+  EXPECT_EQ(conn.OnData(View("queued"), At(0)), 6u);
   EXPECT_EQ(conn.TimerDeadline(), std::nullopt);
   conn.OnTimer(At(1'000'000'000));
   EXPECT_FALSE(conn.closed());
@@ -227,13 +229,13 @@ TEST(EchoConnectionTest, IdleTimeoutClosesAtTheDeadlineNotBefore) {
 
 TEST(EchoConnectionTest, MovingBytesEitherWayPostponesTheDeadline) {
   EchoConnection conn(WithIdleTimeout(100ms), At(0));
-  conn.OnData(View("abc"), At(50));
+  EXPECT_EQ(conn.OnData(View("abc"), At(50)), 3u);
   EXPECT_EQ(conn.IdleDeadline(), At(150));
   conn.OnWritten(1, At(120));
   EXPECT_EQ(conn.IdleDeadline(), At(220));
   conn.OnTimer(At(150));  // A timer armed for the old deadline fires early.
   EXPECT_FALSE(conn.closed());
-  conn.OnData(View(""), At(200));  // Nothing moved: no activity.
+  EXPECT_EQ(conn.OnData(View(""), At(200)), 0u);  // Nothing moved: no activity.
   conn.OnWritten(0, At(200));
   EXPECT_EQ(conn.IdleDeadline(), At(220));
 }
@@ -260,9 +262,9 @@ TEST(EchoConnectionTest, TricklingPeerThatNeverReadsIsClosedByTheSendTimeout) {
   options.send_timeout = 300ms;
   EchoConnection conn(options, At(0));
   EXPECT_EQ(conn.SendDeadline(), std::nullopt) << "nothing queued: no send deadline";
-  conn.OnData(View("a"), At(100));
+  EXPECT_EQ(conn.OnData(View("a"), At(100)), 1u);
   EXPECT_EQ(conn.SendDeadline(), At(400));
-  conn.OnData(View("b"), At(350));  // Input keeps it active, not the output.
+  EXPECT_EQ(conn.OnData(View("b"), At(350)), 1u);  // Input keeps it active, not the output.
   EXPECT_EQ(conn.IdleDeadline(), At(1350));
   EXPECT_EQ(conn.TimerDeadline(), At(400));
   conn.OnTimer(At(399));
@@ -275,7 +277,7 @@ TEST(EchoConnectionTest, EachWrittenByteRestartsTheSendTimeout) {
   EchoConnection::Options options;
   options.send_timeout = 300ms;
   EchoConnection conn(options, At(0));
-  conn.OnData(View("abc"), At(100));
+  EXPECT_EQ(conn.OnData(View("abc"), At(100)), 3u);
   conn.OnWritten(1, At(300));
   EXPECT_EQ(conn.SendDeadline(), At(600));
   WriteOut(conn);

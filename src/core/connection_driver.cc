@@ -117,14 +117,15 @@ void ConnectionDriver::ReadAvailable(ReadBuffer scratch, Instant now) {
     const IoResult result = socket_->Read(scratch.data, wanted);
     switch (result.status) {
       case IoStatus::kOk: {
-        // Never more than ReadRoom(), so the connection takes it all.
         const ByteView data{scratch.data, result.bytes};
         if (connection_.queued() == 0 && !socket_full_) {
           const size_t echoed = WriteFrom(data);
           connection_.OnDataEchoedDirectly(data, echoed, now);
           if (connection_.closed()) return;  // The write failed.
         } else {
-          connection_.OnData(data, now);
+          // Never more than ReadRoom() (see `wanted`): it takes them all,
+          // and no rest is left in `scratch` to keep.
+          static_cast<void>(connection_.OnData(data, now));
         }
         if (result.bytes < wanted) return;  // Kernel buffer drained.
         break;

@@ -44,8 +44,10 @@
 namespace echo {
 
 // What a connection wants from its socket next. Both false means it is
-// closed and its socket should be released.
-struct Interest {
+// closed and its socket should be released. [[nodiscard]]: an owner that
+// drops it leaves its watcher armed for the wrong events, or a closed
+// connection in place.
+struct [[nodiscard]] Interest {
   bool read = false;
   bool write = false;
 
@@ -100,7 +102,7 @@ class EchoConnection {
   // The peer sent `bytes`. Queues and returns min(bytes.size, ReadRoom());
   // the caller keeps any rest (a caller that reads at most ReadRoom() bytes
   // never has one).
-  size_t OnData(ByteView bytes, Instant now);
+  [[nodiscard]] size_t OnData(ByteView bytes, Instant now);
 
   // The peer sent `bytes`, and because nothing was queued the owner already
   // wrote the first `echoed` of them straight back (saving a copy and an

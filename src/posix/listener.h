@@ -16,7 +16,7 @@
 
 namespace echo {
 
-struct ListenResult {
+struct [[nodiscard]] ListenResult {
   UniqueFd fd;                         // Valid on success.
   std::optional<SocketAddress> bound;  // The actual address (port 0 resolved).
   std::string error;                   // One line, empty on success.
@@ -50,7 +50,7 @@ class ListenerAcceptor : public Acceptor {
   int ready_fd() const override { return listener_.get(); }
   AcceptResult Accept() override;
   // A read-only /dev/null.
-  UniqueFd OpenReserve() override;
+  [[nodiscard]] UniqueFd OpenReserve() override;
   void Close() override { listener_.reset(); }
 
  private:

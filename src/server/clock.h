@@ -37,11 +37,11 @@ class Clock {
   virtual ~Clock() = default;
 
   // The time on a clock that never goes back.
-  virtual Instant Now() = 0;
+  [[nodiscard]] virtual Instant Now() = 0;
 
   // A stopped timer that runs `on_fire` when it fires. The clock must
   // outlive it.
-  virtual std::unique_ptr<Timer> NewTimer(std::function<void()> on_fire) = 0;
+  [[nodiscard]] virtual std::unique_ptr<Timer> NewTimer(std::function<void()> on_fire) = 0;
 };
 
 }  // namespace echo

@@ -25,11 +25,11 @@ namespace echo {
 enum class LogLevel { kError, kWarn, kInfo, kDebug };
 
 // "error", "warn", "info" or "debug"; nullopt for anything else.
-std::optional<LogLevel> ParseLogLevel(const std::string& name);
+[[nodiscard]] std::optional<LogLevel> ParseLogLevel(const std::string& name);
 
 // Lines above `level` are dropped. The default is kInfo.
 void SetLogLevel(LogLevel level);
-bool LogEnabled(LogLevel level);
+[[nodiscard]] bool LogEnabled(LogLevel level);
 
 // printf-style; a newline is added.
 void Log(LogLevel level, const char* format, ...)
@@ -44,7 +44,7 @@ void LogAlways(const char* format, ...) __attribute__((format(printf, 1, 2)));
 void SetLogOutput(int fd);
 
 // Lines dropped so far because the output would have blocked.
-uint64_t DroppedLogLines();
+[[nodiscard]] uint64_t DroppedLogLines();
 
 // For exit: if lines were dropped, says how many in all, waiting up to
 // `wait` for the output to take that one line.
@@ -58,9 +58,9 @@ class LogRateLimit {
   explicit LogRateLimit(Duration interval) : interval_(interval) {}
 
   // True if a line may be logged at `now`; otherwise counts one held back.
-  bool Allow(Instant now);
+  [[nodiscard]] bool Allow(Instant now);
   // Lines held back since the last allowed one; resets the count.
-  uint64_t TakeSuppressed();
+  [[nodiscard]] uint64_t TakeSuppressed();
 
  private:
   Duration interval_;

@@ -33,7 +33,7 @@ struct ServerOptions {
   LogLevel log_level = LogLevel::kInfo;
 };
 
-struct FlagParseResult {
+struct [[nodiscard]] FlagParseResult {
   enum class Action { kRun, kHelp, kVersion, kUsageError };
 
   Action action = Action::kRun;
