@@ -8,8 +8,9 @@
 //   - the bytes echoed so far are exactly the stream's prefix (order, no
 //     loss, no duplicate);
 //   - while open, every byte taken from the peer is either echoed or queued,
-//     and the peer's EOF is noted exactly when a read returned it, after
-//     which the connection never wants to read;
+//     and once a read has returned the peer's EOF the connection never
+//     wants to read; it finishes as the peer's (kPeerFinished) only after
+//     such a read;
 //   - the queue never exceeds its high watermark;
 //   - no socket call after close, and closed <=> wants nothing; every event
 //     returns the Interest the driver then reports (the loop arms from it);
@@ -19,7 +20,8 @@
 //     it read and shut down first; a draining connection makes no read call
 //     until its FIN; then it lingers, discarding input, and closes at the
 //     peer's EOF or after kLingerTimeout without input, never sooner, never
-//     later; Deadline() always names the idle or linger deadline;
+//     later; Deadline() is always the deadline the harness works out from
+//     what it saw (idle, send or linger);
 //   - an idle-timeout close happened only after a full idle period, a
 //     send-timeout close only after output waited a full send timeout with
 //     no byte written, and a timer firing after either always closes.
@@ -82,10 +84,16 @@ class ConnectionHarness {
   void PeerSends(size_t count);
   void TimePasses(Duration elapsed);
   ReadBuffer Scratch() { return {read_buffer_.data(), setup_.read_buffer_size}; }
+  // The driver wants nothing once it has released its socket.
+  bool Released() const { return driver_->interest().none(); }
   void CheckReturned(Interest returned);
   void NoteProgress();
   void CheckEchoedPrefix(const std::string& echoed);
   void CheckInvariants();
+  void CheckStates();
+  void CheckOpen();
+  void CheckClosed();
+  void CheckDeadline();
   void DrainAndCheckEcho();
   void Explain(const std::string& what);
 
@@ -172,7 +180,14 @@ void ConnectionHarness::Apply(const Action& action) {
       linger_cut_ |= driver_->lingering();
       driver_->Abort();
       break;
-    case ActionKind::kOwnerDrains: CheckReturned(driver_->Drain(now_)); break;
+    case ActionKind::kOwnerDrains:
+      CheckReturned(driver_->Drain(now_));
+      // From now on it must not read for the echo (a drain of a closed
+      // connection changes nothing).
+      if (!driver_->connection().closed() && reads_at_drain_ < 0) {
+        reads_at_drain_ = peer_.read_calls();
+      }
+      break;
   }
   // A read or write error closes the connection at once.
   if (peer_.read_errors() + peer_.write_errors() > errors_before && !lingering_before) {
@@ -204,10 +219,10 @@ void ConnectionHarness::TimePasses(Duration elapsed) {
   CheckReturned(driver_->OnTimer(now_));
   if (was_lingering) {
     const bool over = now_ - linger_since_ >= ConnectionDriver::kLingerTimeout;
-    FUZZ_CHECK(driver_->finished() == over, "lingering %s without input (limit %s), yet %s",
+    FUZZ_CHECK(Released() == over, "lingering %s without input (limit %s), yet %s",
                TimeText(now_ - linger_since_).c_str(),
                TimeText(ConnectionDriver::kLingerTimeout).c_str(),
-               driver_->finished() ? "closed" : "still lingering");
+               Released() ? "closed" : "still lingering");
     linger_cut_ |= over;
   }
   const std::optional<Duration> timeout = setup_.options.idle_timeout;
@@ -257,10 +272,6 @@ void ConnectionHarness::NoteProgress() {
   last_echoed_ = echoed;
   if (driver_->lingering() && (!was_lingering_ || moved_now)) linger_since_ = now_;
   was_lingering_ = driver_->lingering();
-  const EchoConnection& conn = driver_->connection();
-  if (conn.draining() && !conn.closed() && reads_at_drain_ < 0) {
-    reads_at_drain_ = peer_.read_calls();
-  }
 }
 
 // The echo so far must be the stream's prefix. Checked incrementally, a
@@ -278,80 +289,111 @@ void ConnectionHarness::CheckEchoedPrefix(const std::string& echoed) {
 }
 
 void ConnectionHarness::CheckInvariants() {
-  const std::string& echoed = peer_.received();
-  const EchoConnection& conn = driver_->connection();
   FUZZ_CHECK(peer_.calls_after_close() == 0, "socket used after close");
-  FUZZ_CHECK(echoed.size() <= peer_.taken(), "echoed %zu bytes but read %zu",
-             echoed.size(), peer_.taken());
-  CheckEchoedPrefix(echoed);
-  FUZZ_CHECK(conn.queued() <= conn.watermarks().high,
-             "queue holds %zu bytes, limit %zu", conn.queued(), conn.watermarks().high);
+  FUZZ_CHECK(peer_.received().size() <= peer_.taken(), "echoed %zu bytes but read %zu",
+             peer_.received().size(), peer_.taken());
+  CheckEchoedPrefix(peer_.received());
+  CheckStates();
+  if (driver_->connection().closed()) {
+    CheckClosed();
+  } else {
+    CheckOpen();
+  }
+  CheckDeadline();
+}
+
+// The connection, the driver and the socket agree on what is open.
+void ConnectionHarness::CheckStates() {
+  const EchoConnection& conn = driver_->connection();
   FUZZ_CHECK(conn.interest().none() == conn.closed(), "closed <=> wants nothing");
-  FUZZ_CHECK(driver_->interest().none() == driver_->finished(),
-             "released <=> the driver wants nothing");
-  FUZZ_CHECK(driver_->finished() == peer_.closed(), "socket state disagrees");
-  const CloseReason reason = conn.close_reason();
+  FUZZ_CHECK(Released() == peer_.closed(), "the driver wants nothing <=> its socket is closed");
+  if (driver_->lingering()) {
+    FUZZ_CHECK(conn.close_reason() == CloseReason::kDrained && peer_.shut_down(),
+               "lingering without a drained connection's FIN");
+  } else {
+    FUZZ_CHECK(Released() == conn.closed(), "closed but socket not released");
+  }
+  if (reads_at_drain_ >= 0 && !driver_->lingering() && !Released()) {
+    FUZZ_CHECK(peer_.read_calls() == reads_at_drain_, "read while draining");
+  }
+}
+
+// While open, every byte read is echoed or queued, the queue stays within
+// its high watermark, and once a read has returned the peer's EOF the
+// connection never wants to read again.
+void ConnectionHarness::CheckOpen() {
+  const EchoConnection& conn = driver_->connection();
+  const size_t echoed = peer_.received().size();
+  FUZZ_CHECK(peer_.taken() == echoed + conn.queued(),
+             "read %zu, echoed %zu, queued %zu: bytes lost or invented", peer_.taken(),
+             echoed, conn.queued());
+  FUZZ_CHECK(conn.queued() <= setup_.options.watermarks.high, "queue holds %zu bytes, limit %zu",
+             conn.queued(), setup_.options.watermarks.high);
+  FUZZ_CHECK(peer_.eof_reads() == 0 || !conn.interest().read,
+             "wants to read after %d read(s) returned the peer's EOF", peer_.eof_reads());
+}
+
+// Closed as failed only if some read or write failed, as the peer's finish
+// only after a read returned its EOF; a clean finish echoed everything it
+// read and sent FIN first.
+void ConnectionHarness::CheckClosed() {
+  const CloseReason reason = driver_->connection().close_reason();
+  if (!closed_seen_) {
+    closed_seen_ = true;
+    taken_at_close_ = peer_.taken();  // Reads after this (lingering) are discarded.
+  }
   if (reason == CloseReason::kPeerReset || reason == CloseReason::kReadFailed ||
       reason == CloseReason::kWriteFailed) {
     FUZZ_CHECK(peer_.read_errors() + peer_.write_errors() > 0,
                "closed as %s, yet no read or write failed", CloseReasonName(reason));
   }
-  if (driver_->lingering()) {
-    FUZZ_CHECK(conn.close_reason() == CloseReason::kDrained && peer_.shut_down(),
-               "lingering without a drained connection's FIN");
-  } else {
-    FUZZ_CHECK(driver_->finished() == conn.closed(), "closed but socket not released");
+  if (reason == CloseReason::kPeerFinished) {
+    FUZZ_CHECK(peer_.eof_reads() > 0, "closed as %s, yet no read returned EOF",
+               CloseReasonName(reason));
   }
-  if (conn.closed() && !closed_seen_) {
-    closed_seen_ = true;
-    taken_at_close_ = peer_.taken();  // Reads after this (lingering) are discarded.
+  if (IsGracefulClose(reason)) {
+    FUZZ_CHECK(peer_.received().size() == taken_at_close_, "%s before echoing all",
+               CloseReasonName(reason));
+    FUZZ_CHECK(peer_.shut_down(), "%s without sending FIN", CloseReasonName(reason));
   }
-  if (!conn.closed()) {
-    FUZZ_CHECK(peer_.taken() == echoed.size() + conn.queued(),
-               "read %zu, echoed %zu, queued %zu: bytes lost or invented",
-               peer_.taken(), echoed.size(), conn.queued());
-    FUZZ_CHECK(conn.peer_closed() == (peer_.eof_reads() > 0),
-               "peer EOF %s, but %d read(s) returned EOF",
-               conn.peer_closed() ? "noted" : "not noted", peer_.eof_reads());
-    FUZZ_CHECK(!conn.peer_closed() || !conn.interest().read,
-               "wants to read after the peer's EOF");
-  } else if (IsGracefulClose(conn.close_reason())) {
-    FUZZ_CHECK(echoed.size() == taken_at_close_, "%s before echoing all",
-               CloseReasonName(conn.close_reason()));
-    FUZZ_CHECK(peer_.shut_down(), "%s without sending FIN",
-               CloseReasonName(conn.close_reason()));
-  }
-  if (reads_at_drain_ >= 0 && !driver_->lingering() && !driver_->finished()) {
-    FUZZ_CHECK(peer_.read_calls() == reads_at_drain_, "read while draining");
-  }
+}
+
+// Deadline() is exactly the deadline the harness works out from what it
+// saw: the end of a linger, else the earlier of the idle deadline (the last
+// byte moved plus the idle timeout) and the send deadline (output waiting
+// since, plus the send timeout); never once the socket is released.
+void ConnectionHarness::CheckDeadline() {
+  const std::optional<Duration>& idle_timeout = setup_.options.idle_timeout;
+  const std::optional<Duration>& send_timeout = setup_.options.send_timeout;
+  const std::optional<Instant> idle_deadline =
+      idle_timeout ? std::optional<Instant>(last_activity_ + *idle_timeout) : std::nullopt;
   const std::optional<Instant> send_deadline =
-      setup_.options.send_timeout && stalled_since_
-          ? std::optional<Instant>(*stalled_since_ + *setup_.options.send_timeout)
-          : std::nullopt;
-  const std::optional<Instant> expected_deadline =
-      driver_->finished()    ? std::nullopt
+      send_timeout && stalled_since_ ? std::optional<Instant>(*stalled_since_ + *send_timeout)
+                                     : std::nullopt;
+  const std::optional<Instant> expected =
+      Released()             ? std::nullopt
       : driver_->lingering() ? linger_since_ + ConnectionDriver::kLingerTimeout
-                             : Earlier(conn.IdleDeadline(), send_deadline);
-  FUZZ_CHECK(driver_->Deadline() == expected_deadline, "deadline %s, expected %s",
-             TimeText(driver_->Deadline()).c_str(), TimeText(expected_deadline).c_str());
+                             : Earlier(idle_deadline, send_deadline);
+  FUZZ_CHECK(driver_->Deadline() == expected, "deadline %s, expected %s",
+             TimeText(driver_->Deadline()).c_str(), TimeText(expected).c_str());
 }
 
 // The peer now reads everything and shuts down its side. Unless an error
 // ends the connection first, the echo must come back complete, then FIN.
 void ConnectionHarness::DrainAndCheckEcho() {
-  if (driver_->finished()) return;
+  if (Released()) return;
   if (explain_) Explain("drain: peer reads everything and shuts down its side");
   peer_.set_idle_writes(FakePeer::IdleWrites::kAcceptAll);
   if (!peer_finished_sending_) peer_.CloseSendingSide();
   peer_finished_sending_ = true;
   const size_t max_rounds = 16 + 2 * kMaxPeerBytes;  // Progress every round.
-  for (size_t round = 0; round < max_rounds && !driver_->finished(); ++round) {
+  for (size_t round = 0; round < max_rounds && !Released(); ++round) {
     CheckReturned(driver_->OnReadable(Scratch(), now_));
     CheckReturned(driver_->OnWritable(now_));
     NoteProgress();
     CheckInvariants();
   }
-  FUZZ_CHECK(driver_->finished(), "connection never finished while draining");
+  FUZZ_CHECK(Released(), "connection never finished while draining");
   const CloseReason reason = driver_->connection().close_reason();
   FUZZ_CHECK(reason != CloseReason::kIdleTimeout && reason != CloseReason::kSendTimeout &&
                  reason != CloseReason::kAborted,

@@ -136,7 +136,7 @@ TEST_F(ConnectionDriverTest, EofWithOutputQueuedFlushesEverythingThenShutsDown) 
   EXPECT_EQ(peer_.received(), "0123456789");
   EXPECT_TRUE(peer_.shut_down()) << "FIN after the last echoed byte";
   EXPECT_TRUE(peer_.closed());
-  EXPECT_TRUE(driver_->finished());
+  EXPECT_TRUE(driver_->interest().none());
   EXPECT_EQ(driver_->connection().close_reason(), CloseReason::kPeerFinished);
 }
 
@@ -248,7 +248,7 @@ TEST_F(ConnectionDriverTest, DrainFlushesQueuedOutputThenShutsDownWithoutReading
   EXPECT_EQ(peer_.received(), "queued") << "discarded input is not echoed";
   EXPECT_EQ(peer_.unread(), 0u);
   EXPECT_TRUE(peer_.closed());
-  EXPECT_TRUE(driver_->finished());
+  EXPECT_TRUE(driver_->interest().none());
 }
 
 TEST_F(ConnectionDriverTest, LingerEndsAfterASecondWithoutInput) {
@@ -272,7 +272,7 @@ TEST_F(ConnectionDriverTest, AbortEndsALinger) {
   ASSERT_TRUE(driver_->lingering());
   driver_->Abort();
   EXPECT_TRUE(peer_.closed());
-  EXPECT_TRUE(driver_->finished());
+  EXPECT_TRUE(driver_->interest().none());
 }
 
 TEST_F(ConnectionDriverTest, IdleTimerClosesWithoutShutdown) {
@@ -283,7 +283,7 @@ TEST_F(ConnectionDriverTest, IdleTimerClosesWithoutShutdown) {
   now_ = At(500);
   EXPECT_EQ(Readable(), (Interest{true, false}));
   EXPECT_FALSE(driver_->OnTimer(At(1000)).none()) << "active at 500: not idle yet";
-  EXPECT_EQ(driver_->connection().IdleDeadline(), At(1500));
+  EXPECT_EQ(driver_->Deadline(), At(1500));
   EXPECT_TRUE(driver_->OnTimer(At(1500)).none());
   EXPECT_TRUE(peer_.closed());
   EXPECT_FALSE(peer_.shut_down());

@@ -20,6 +20,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
+const EchoConnection::Options kDefaultOptions;  // No timeouts.
+
 ByteView View(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
@@ -50,13 +52,13 @@ std::string WriteOut(EchoConnection& conn, size_t max = SIZE_MAX) {
 }
 
 TEST(EchoConnectionTest, NewConnectionWantsToReadOnly) {
-  EchoConnection conn;
+  EchoConnection conn(kDefaultOptions, At(0));
   EXPECT_EQ(conn.interest(), (Interest{true, false}));
   EXPECT_FALSE(conn.closed());
 }
 
 TEST(EchoConnectionTest, EchoesBytesInOrder) {
-  EchoConnection conn;
+  EchoConnection conn(kDefaultOptions, At(0));
   EXPECT_EQ(conn.OnData(View("abc"), At(0)), 3u);
   EXPECT_EQ(conn.OnData(View("def"), At(0)), 3u);
   EXPECT_EQ(conn.interest(), (Interest{true, true}));
@@ -68,7 +70,7 @@ TEST(EchoConnectionTest, EchoesBytesInOrder) {
 }
 
 TEST(EchoConnectionTest, PeerEofWithNothingQueuedFinishesAtOnce) {
-  EchoConnection conn;
+  EchoConnection conn(kDefaultOptions, At(0));
   conn.OnPeerEof();
   EXPECT_TRUE(conn.closed());
   EXPECT_EQ(conn.close_reason(), CloseReason::kPeerFinished);
@@ -76,7 +78,7 @@ TEST(EchoConnectionTest, PeerEofWithNothingQueuedFinishesAtOnce) {
 }
 
 TEST(EchoConnectionTest, HalfCloseFlushesPendingOutputBeforeFinishing) {
-  EchoConnection conn;
+  EchoConnection conn(kDefaultOptions, At(0));
   EXPECT_EQ(conn.OnData(View("pending"), At(0)), 7u);
   conn.OnPeerEof();
   EXPECT_FALSE(conn.closed());
@@ -90,7 +92,7 @@ TEST(EchoConnectionTest, HalfCloseFlushesPendingOutputBeforeFinishing) {
 }
 
 TEST(EchoConnectionTest, ResetClosesAtOnceAndDropsQueue) {
-  EchoConnection conn;
+  EchoConnection conn(kDefaultOptions, At(0));
   EXPECT_EQ(conn.OnData(View("queued"), At(0)), 6u);
   conn.OnReadError(IoError::kConnectionReset);
   EXPECT_EQ(conn.close_reason(), CloseReason::kPeerReset);
@@ -100,16 +102,16 @@ TEST(EchoConnectionTest, ResetClosesAtOnceAndDropsQueue) {
 }
 
 TEST(EchoConnectionTest, WriteErrorsCloseWithTheirReason) {
-  EchoConnection pipe;
+  EchoConnection pipe(kDefaultOptions, At(0));
   EXPECT_EQ(pipe.OnData(View("x"), At(0)), 1u);
   pipe.OnWriteError(IoError::kBrokenPipe);
   EXPECT_EQ(pipe.close_reason(), CloseReason::kWriteFailed);
 
-  EchoConnection reset;
+  EchoConnection reset(kDefaultOptions, At(0));
   reset.OnWriteError(IoError::kConnectionReset);
   EXPECT_EQ(reset.close_reason(), CloseReason::kPeerReset);
 
-  EchoConnection read_failed;
+  EchoConnection read_failed(kDefaultOptions, At(0));
   read_failed.OnReadError(IoError::kOther);
   EXPECT_EQ(read_failed.close_reason(), CloseReason::kReadFailed);
 }
@@ -130,7 +132,7 @@ TEST(EchoConnectionTest, EveryCloseReasonHasALogName) {
 }
 
 TEST(EchoConnectionTest, FirstCloseReasonSticks) {
-  EchoConnection conn;
+  EchoConnection conn(kDefaultOptions, At(0));
   conn.Abort();
   conn.OnReadError(IoError::kConnectionReset);
   conn.OnPeerEof();
@@ -138,7 +140,7 @@ TEST(EchoConnectionTest, FirstCloseReasonSticks) {
 }
 
 TEST(EchoConnectionTest, ClosedConnectionAcceptsAndOffersNothing) {
-  EchoConnection conn;
+  EchoConnection conn(kDefaultOptions, At(0));
   conn.Abort();
   EXPECT_EQ(conn.OnData(View("ignored"), At(0)), 0u);
   EXPECT_TRUE(conn.PendingOutput().empty());
@@ -148,7 +150,7 @@ TEST(EchoConnectionTest, ClosedConnectionAcceptsAndOffersNothing) {
 }
 
 TEST(EchoConnectionTest, BackpressureStopsReadingAtHighAndResumesAtLow) {
-  EchoConnection conn(WithWatermarks(/*low=*/4, /*high=*/8));
+  EchoConnection conn(WithWatermarks(/*low=*/4, /*high=*/8), At(0));
   EXPECT_EQ(conn.ReadRoom(), 8u);
   EXPECT_EQ(conn.OnData(View("0123456789"), At(0)), 8u) << "accepts only up to room";
   EXPECT_EQ(conn.interest(), (Interest{false, true}));
@@ -161,7 +163,7 @@ TEST(EchoConnectionTest, BackpressureStopsReadingAtHighAndResumesAtLow) {
 }
 
 TEST(EchoConnectionTest, QueueNeverExceedsHighWatermark) {
-  EchoConnection conn(WithWatermarks(2, 5));
+  EchoConnection conn(WithWatermarks(2, 5), At(0));
   for (int i = 0; i < 20; ++i) {
     const size_t before = conn.queued();
     const size_t accepted = conn.OnData(View("abc"), At(0));
@@ -172,7 +174,7 @@ TEST(EchoConnectionTest, QueueNeverExceedsHighWatermark) {
 }
 
 TEST(EchoConnectionTest, DrainStopsInputAndFinishesOnceQueueIsWritten) {
-  EchoConnection conn;
+  EchoConnection conn(kDefaultOptions, At(0));
   EXPECT_EQ(conn.OnData(View("owed"), At(0)), 4u);
   conn.Drain();
   EXPECT_EQ(conn.ReadRoom(), 0u);
@@ -186,13 +188,13 @@ TEST(EchoConnectionTest, DrainStopsInputAndFinishesOnceQueueIsWritten) {
 }
 
 TEST(EchoConnectionTest, DrainWithNothingQueuedFinishesAtOnce) {
-  EchoConnection conn;
+  EchoConnection conn(kDefaultOptions, At(0));
   conn.Drain();
   EXPECT_EQ(conn.close_reason(), CloseReason::kDrained);
 }
 
 TEST(EchoConnectionTest, PeerEofDuringDrainIsStillAPeerFinish) {
-  EchoConnection conn;
+  EchoConnection conn(kDefaultOptions, At(0));
   EXPECT_EQ(conn.OnData(View("x"), At(0)), 1u);
   conn.Drain();
   conn.OnPeerEof();
@@ -201,8 +203,8 @@ TEST(EchoConnectionTest, PeerEofDuringDrainIsStillAPeerFinish) {
 }
 
 TEST(EchoConnectionTest, WithoutIdleTimeoutThereIsNoDeadline) {
-  EchoConnection conn;
-  EXPECT_EQ(conn.IdleDeadline(), std::nullopt);
+  EchoConnection conn(kDefaultOptions, At(0));
+  EXPECT_EQ(conn.TimerDeadline(), std::nullopt);
   conn.OnTimer(At(1'000'000'000));
   EXPECT_FALSE(conn.closed());
 }
@@ -219,25 +221,25 @@ TEST(EchoConnectionTest, ZeroOrNegativeTimeoutsMeanNever) {
 
 TEST(EchoConnectionTest, IdleTimeoutClosesAtTheDeadlineNotBefore) {
   EchoConnection conn(WithIdleTimeout(100ms), /*now=*/At(1000));
-  EXPECT_EQ(conn.IdleDeadline(), At(1100));
+  EXPECT_EQ(conn.TimerDeadline(), At(1100));
   conn.OnTimer(At(1099));
   EXPECT_FALSE(conn.closed());
   conn.OnTimer(At(1100));
   EXPECT_EQ(conn.close_reason(), CloseReason::kIdleTimeout);
-  EXPECT_EQ(conn.IdleDeadline(), std::nullopt) << "closed: no deadline";
+  EXPECT_EQ(conn.TimerDeadline(), std::nullopt) << "closed: no deadline";
 }
 
 TEST(EchoConnectionTest, MovingBytesEitherWayPostponesTheDeadline) {
   EchoConnection conn(WithIdleTimeout(100ms), At(0));
   EXPECT_EQ(conn.OnData(View("abc"), At(50)), 3u);
-  EXPECT_EQ(conn.IdleDeadline(), At(150));
+  EXPECT_EQ(conn.TimerDeadline(), At(150));
   conn.OnWritten(1, At(120));
-  EXPECT_EQ(conn.IdleDeadline(), At(220));
+  EXPECT_EQ(conn.TimerDeadline(), At(220));
   conn.OnTimer(At(150));  // A timer armed for the old deadline fires early.
   EXPECT_FALSE(conn.closed());
   EXPECT_EQ(conn.OnData(View(""), At(200)), 0u);  // Nothing moved: no activity.
   conn.OnWritten(0, At(200));
-  EXPECT_EQ(conn.IdleDeadline(), At(220));
+  EXPECT_EQ(conn.TimerDeadline(), At(220));
 }
 
 TEST(EchoConnectionTest, PeerThatNeverReadsIsClosedByTheIdleRule) {
@@ -261,12 +263,11 @@ TEST(EchoConnectionTest, TricklingPeerThatNeverReadsIsClosedByTheSendTimeout) {
   EchoConnection::Options options = WithIdleTimeout(1000ms);
   options.send_timeout = 300ms;
   EchoConnection conn(options, At(0));
-  EXPECT_EQ(conn.SendDeadline(), std::nullopt) << "nothing queued: no send deadline";
+  EXPECT_EQ(conn.TimerDeadline(), At(1000)) << "nothing queued: the idle deadline only";
   EXPECT_EQ(conn.OnData(View("a"), At(100)), 1u);
-  EXPECT_EQ(conn.SendDeadline(), At(400));
-  EXPECT_EQ(conn.OnData(View("b"), At(350)), 1u);  // Input keeps it active, not the output.
-  EXPECT_EQ(conn.IdleDeadline(), At(1350));
-  EXPECT_EQ(conn.TimerDeadline(), At(400));
+  EXPECT_EQ(conn.TimerDeadline(), At(400)) << "queued at 100: the send deadline";
+  EXPECT_EQ(conn.OnData(View("b"), At(350)), 1u);
+  EXPECT_EQ(conn.TimerDeadline(), At(400)) << "input keeps it active, not the output";
   conn.OnTimer(At(399));
   EXPECT_FALSE(conn.closed());
   conn.OnTimer(At(400));
@@ -279,10 +280,9 @@ TEST(EchoConnectionTest, EachWrittenByteRestartsTheSendTimeout) {
   EchoConnection conn(options, At(0));
   EXPECT_EQ(conn.OnData(View("abc"), At(100)), 3u);
   conn.OnWritten(1, At(300));
-  EXPECT_EQ(conn.SendDeadline(), At(600));
+  EXPECT_EQ(conn.TimerDeadline(), At(600));
   WriteOut(conn);
-  EXPECT_EQ(conn.SendDeadline(), std::nullopt) << "queue empty";
-  EXPECT_EQ(conn.TimerDeadline(), std::nullopt) << "no idle timeout either";
+  EXPECT_EQ(conn.TimerDeadline(), std::nullopt) << "queue empty, and no idle timeout";
 }
 
 }  // namespace

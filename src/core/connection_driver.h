@@ -83,9 +83,8 @@ class ConnectionDriver {
   // Closes the connection now, dropping anything queued.
   void Abort();
 
+  // What the driver wants now: what the last call returned.
   Interest interest() const;
-  // True once the socket has been released.
-  bool finished() const { return finished_; }
   // True after a drained connection's FIN, until the peer's EOF.
   bool lingering() const { return lingering_; }
   const EchoConnection& connection() const { return connection_; }

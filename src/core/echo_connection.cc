@@ -37,8 +37,6 @@ EchoConnection::EchoConnection(Options options, Instant now)
       send_timeout_(PositiveOrNever(options.send_timeout)),
       last_activity_(now) {}
 
-EchoConnection::EchoConnection() : EchoConnection(Options(), Instant()) {}
-
 size_t EchoConnection::ReadRoom() const {
   if (closed() || peer_eof_ || draining_) return 0;
 #if ECHO_BUG_NO_BACKPRESSURE

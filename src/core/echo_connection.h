@@ -88,9 +88,7 @@ class EchoConnection {
 
   // A new connection, open for reading, last active at `now`. The `now`
   // passed to a connection never decreases.
-  explicit EchoConnection(Options options, Instant now = Instant());
-  // Default options (no timeouts), at the clock's epoch.
-  EchoConnection();
+  EchoConnection(Options options, Instant now);
 
   EchoConnection(const EchoConnection&) = delete;
   EchoConnection& operator=(const EchoConnection&) = delete;
@@ -136,16 +134,11 @@ class EchoConnection {
   // `count <= queued()`.
   void OnWritten(size_t count, Instant now);
 
-  // When the idle timeout expires if nothing moves: last activity plus the
-  // timeout. Never (nullopt) without an idle timeout, or once closed.
-  std::optional<Instant> IdleDeadline() const;
-
-  // When the send timeout expires if no queued byte is written: the last
-  // write (or the moment output was first queued) plus the timeout.
-  // Never when nothing is queued, without a send timeout, or once closed.
-  std::optional<Instant> SendDeadline() const;
-
-  // The earlier of IdleDeadline() and SendDeadline(); nullopt for never.
+  // When OnTimer() closes the connection if nothing moves: the earlier of
+  //   - the idle deadline: the last activity plus the idle timeout;
+  //   - the send deadline, while output is queued: the last write (or the
+  //     moment output was queued into an empty queue) plus the send timeout.
+  // Never (nullopt) without a deadline of either kind, or once closed.
   std::optional<Instant> TimerDeadline() const;
 
   // The owner's timer fired: closes with kSendTimeout or kIdleTimeout if
@@ -157,17 +150,16 @@ class EchoConnection {
   Interest interest() const;
   bool closed() const { return reason_ != CloseReason::kNone; }
   CloseReason close_reason() const { return reason_; }
-  bool peer_closed() const { return peer_eof_; }
-  bool draining() const { return draining_; }
 
   size_t queued() const { return queue_.size(); }
-  const WriteQueue::Watermarks& watermarks() const { return queue_.watermarks(); }
   uint64_t bytes_received() const { return bytes_received_; }
   uint64_t bytes_sent() const { return bytes_sent_; }
 
  private:
   void Close(CloseReason reason);
   void FinishIfFlushed();
+  std::optional<Instant> IdleDeadline() const;
+  std::optional<Instant> SendDeadline() const;
 
   WriteQueue queue_;
   std::optional<Duration> idle_timeout_;  // Positive when set.

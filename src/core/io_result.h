@@ -74,10 +74,6 @@ IoResult RetryInterrupted(RawCall&& call, IoDirection direction) {
   return IoResultFromRaw(raw, direction);
 }
 
-// A short lowercase name for `status`/`error`, for logs and test messages.
-const char* IoStatusName(IoStatus status);
-const char* IoErrorName(IoError error);
-
 // ---- implementation details ----
 
 int InterruptedErrno();  // EINTR, without putting <cerrno> in this header.

@@ -67,11 +67,6 @@ class WriteQueue {
   // watermark; 0 from the moment it reaches it until it drains to the low one.
   size_t room() const { return paused_ ? 0 : watermarks_.high - size_; }
 
-  // True from reaching the high watermark until draining to the low one.
-  bool paused() const { return paused_; }
-
-  const Watermarks& watermarks() const { return watermarks_; }
-
  private:
   struct Block {
     std::unique_ptr<uint8_t[]> bytes;

@@ -39,10 +39,8 @@ struct ListenOptions {
 // the option: "cannot listen on [::]:80: setsockopt IPV6_V6ONLY=0: ...".
 ListenResult OpenListener(const SocketAddress& address, const ListenOptions& options = {});
 
-// Accepts one pending connection from `listen_fd`, repeating on EINTR.
-AcceptResult AcceptConnection(int listen_fd);
-
-// The Acceptor of a real listening socket (from OpenListener()).
+// The Acceptor of a real listening socket (from OpenListener()): accept4()
+// with its result read by AcceptResultFromRaw(), repeated on EINTR.
 class ListenerAcceptor : public Acceptor {
  public:
   explicit ListenerAcceptor(UniqueFd listener) : listener_(std::move(listener)) {}

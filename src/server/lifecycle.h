@@ -41,9 +41,6 @@ class Lifecycle {
   // A stats signal: logs the counters.
   void OnStatsSignal();
 
-  bool draining() const { return draining_; }
-  bool finished() const { return finished_; }
-
  private:
   void OnDrainTimeout();
   void Finish();
