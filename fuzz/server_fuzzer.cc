@@ -7,12 +7,13 @@
 // idle and linger timers, drains and signals all run, without sleeping and
 // without a network.
 //
-// Input: 8 bytes of configuration (output watermarks, read buffer, idle
-// timeout, connection limit, drain timeout, descriptor limit, stale errno),
-// then up to kMaxActions actions, each an opcode byte (low 4 bits: what;
-// high 4 bits: which client) and for some an argument byte: connect a
-// client, send, read, shut down, reset, one loop turn, loop until quiet,
-// let time pass, script accept failures, a stop signal, a stats signal.
+// Input: 7 bytes of configuration (output watermarks, read buffer, idle and
+// send timeouts, connection limit, drain timeout, descriptor and per-address
+// limits, stale errno), then up to kMaxActions actions, each an opcode byte
+// (low 4 bits: which Step of kSteps; high 4 bits: which client) and for some
+// an argument byte: connect a client, send, read, shut down, reset, one loop
+// turn, loop until quiet, let time pass, script accept failures, a stop
+// signal, a stats signal.
 //
 // Oracles (each checked as soon as it can be, see Check* below):
 //   - every client receives exactly a prefix of what it sent;
@@ -93,6 +94,31 @@ constexpr Duration kTimeSteps[] = {
     Duration(100),  Duration(249),  Duration(250),  Duration(251),
     Duration(500),  Duration(999),  Duration(1000), Duration(1001),
     Duration(1999), Duration(2000), Duration(2001), Duration(5000)};
+
+// What an opcode asks for (its low 4 bits index kSteps).
+enum class Step : uint8_t {
+  kConnect,      // A new client (up to kMaxClients).
+  kSend,         // The client sends `size` bytes.
+  kReceive,      // The client reads up to `size` bytes.
+  kShutDown,     // The client shuts down its sending side.
+  kReset,        // The client closes with unread data.
+  kTurn,         // One loop turn, after the timers due now.
+  kSettle,       // Loop turns until no watcher fires.
+  kLetTimePass,  // One of kTimeSteps passes.
+  kFailAccepts,  // The next accepts fail (argument: errno and count).
+  kStopSignal,
+  kStatsSignal,
+};
+
+// Opcode -> Step. The steps that move a scenario along have two codes each,
+// so that mutations reach them more often. fuzz/make_seeds.py reads this
+// table to encode its seeds.
+constexpr Step kSteps[16] = {
+    Step::kConnect,     Step::kSend,       Step::kReceive,     Step::kShutDown,     // 0-3
+    Step::kReset,       Step::kTurn,       Step::kSettle,      Step::kLetTimePass,  // 4-7
+    Step::kFailAccepts, Step::kStopSignal, Step::kStatsSignal, Step::kConnect,      // 8-11
+    Step::kSend,        Step::kReceive,    Step::kTurn,        Step::kSettle,       // 12-15
+};
 
 // The address a connect opcode's client comes from.
 std::string GroupOf(uint8_t opcode) { return "h" + std::to_string((opcode >> 4) % kPeerGroups); }
@@ -258,22 +284,22 @@ Client* ServerHarness::Pick(uint8_t opcode) {
 
 void ServerHarness::Apply(uint8_t opcode) {
   Client* c = nullptr;
-  switch (opcode & 0xf) {
-    case 0: case 11: Connect(GroupOf(opcode)); break;
-    case 1: case 12:
+  switch (kSteps[opcode & 0xf]) {
+    case Step::kConnect: Connect(GroupOf(opcode)); break;
+    case Step::kSend:
       if ((c = Pick(opcode)) != nullptr) Send(*c, input_.ScaledSize());
       break;
-    case 2: case 13:
+    case Step::kReceive:
       if ((c = Pick(opcode)) != nullptr) Receive(*c, input_.ScaledSize());
       break;
-    case 3: if ((c = Pick(opcode)) != nullptr) ShutDown(*c); break;
-    case 4: if ((c = Pick(opcode)) != nullptr) Reset(*c); break;
-    case 5: case 14: Turn(); break;
-    case 6: case 15: Settle(); break;
-    case 7: LetTimePass(kTimeSteps[input_.Below(16)]); break;
-    case 8: ScriptAcceptFailures(input_.Byte()); break;
-    case 9: StopSignal(); break;
-    default: lifecycle_->OnStatsSignal(); break;
+    case Step::kShutDown: if ((c = Pick(opcode)) != nullptr) ShutDown(*c); break;
+    case Step::kReset: if ((c = Pick(opcode)) != nullptr) Reset(*c); break;
+    case Step::kTurn: Turn(); break;
+    case Step::kSettle: Settle(); break;
+    case Step::kLetTimePass: LetTimePass(kTimeSteps[input_.Below(16)]); break;
+    case Step::kFailAccepts: ScriptAcceptFailures(input_.Byte()); break;
+    case Step::kStopSignal: StopSignal(); break;
+    case Step::kStatsSignal: lifecycle_->OnStatsSignal(); break;
   }
 }
 
