@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <iterator>
+#include <optional>
 
 namespace echo {
 namespace {
@@ -13,12 +14,14 @@ constexpr WriteQueue::Watermarks kWatermarks[] = {
 // Index 0 (what a short input decodes to) is a moderate size; the one- and
 // three-byte buffers that split every read are there, but cost more runs.
 constexpr size_t kReadBufferSizes[] = {16, 512, 4096, 1, 3, 16 * 1024};
-constexpr Millis kIdleTimeouts[] = {0, 50, 1000};
+constexpr std::optional<Duration> kIdleTimeouts[] = {std::nullopt, Duration(50),
+                                                    Duration(1000)};
 // Shares the idle timeout's byte: existing inputs keep their timeout, and
 // a zero byte (a short input) still means a clean errno.
 constexpr int kStaleErrnos[] = {0, EINTR, EAGAIN};
 // The same byte again: shorter and longer than each idle timeout.
-constexpr Millis kSendTimeouts[] = {0, 30, 700};
+constexpr std::optional<Duration> kSendTimeouts[] = {std::nullopt, Duration(30),
+                                                    Duration(700)};
 
 // Events are listed more than once: they are what moves bytes, and a
 // scenario made mostly of script steps would rarely exercise the driver.
@@ -122,11 +125,11 @@ std::string DescribeSetup(const ConnectionSetup& setup) {
   return "setup: watermarks low " + std::to_string(w.low) + " / high " +
          std::to_string(w.high) + ", read buffer " +
          std::to_string(setup.read_buffer_size) + ", idle timeout " +
-         (setup.options.idle_timeout > 0
-              ? std::to_string(setup.options.idle_timeout) + " ms"
+         (setup.options.idle_timeout
+              ? std::to_string(setup.options.idle_timeout->count()) + " ms"
               : std::string("none")) +
-         (setup.options.send_timeout > 0
-              ? ", send timeout " + std::to_string(setup.options.send_timeout) + " ms"
+         (setup.options.send_timeout
+              ? ", send timeout " + std::to_string(setup.options.send_timeout->count()) + " ms"
               : std::string()) +
          (setup.stale_errno != 0
               ? std::string(", errno after success ") + ErrnoName(setup.stale_errno)

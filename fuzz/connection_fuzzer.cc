@@ -8,17 +8,20 @@
 //   - the bytes echoed so far are exactly the stream's prefix (order, no
 //     loss, no duplicate);
 //   - while open, every byte taken from the peer is either echoed or queued,
-//     and the peer's EOF is noted exactly when a read returned it, after
-//     which the connection never wants to read;
+//     and once a read has returned the peer's EOF the connection never
+//     wants to read; it finishes as the peer's (kPeerFinished) only after
+//     such a read;
 //   - the queue never exceeds its high watermark;
-//   - no socket call after close, and closed <=> wants nothing;
+//   - no socket call after close, and closed <=> wants nothing; every event
+//     returns the Interest the driver then reports (the loop arms from it);
 //   - a read or write error closes the connection at once, and a connection
 //     is closed as failed only if some read or write did fail;
 //   - a clean finish (peer EOF, or a drain by the server) echoed everything
 //     it read and shut down first; a draining connection makes no read call
 //     until its FIN; then it lingers, discarding input, and closes at the
 //     peer's EOF or after kLingerTimeout without input, never sooner, never
-//     later; Deadline() always names the idle or linger deadline;
+//     later; Deadline() is always the deadline the harness works out from
+//     what it saw (idle, send or linger);
 //   - an idle-timeout close happened only after a full idle period, a
 //     send-timeout close only after output waited a full send timeout with
 //     no byte written, and a timer firing after either always closes.
@@ -33,6 +36,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +45,7 @@
 #include "fuzz/fuzz_input.h"
 #include "src/core/connection_driver.h"
 #include "src/testing/fake_peer.h"
+#include "src/testing/test_time.h"
 
 namespace echo {
 namespace {
@@ -77,10 +82,18 @@ class ConnectionHarness {
  private:
   void Apply(const Action& action);
   void PeerSends(size_t count);
-  void TimePasses(Millis elapsed);
+  void TimePasses(Duration elapsed);
+  ReadBuffer Scratch() { return {read_buffer_.data(), setup_.read_buffer_size}; }
+  // The driver wants nothing once it has released its socket.
+  bool Released() const { return driver_->interest().none(); }
+  void CheckReturned(Interest returned);
   void NoteProgress();
   void CheckEchoedPrefix(const std::string& echoed);
   void CheckInvariants();
+  void CheckStates();
+  void CheckOpen();
+  void CheckClosed();
+  void CheckDeadline();
   void DrainAndCheckEcho();
   void Explain(const std::string& what);
 
@@ -94,12 +107,12 @@ class ConnectionHarness {
   size_t taken_at_close_ = 0;
   bool was_lingering_ = false;
   bool linger_cut_ = false;  // The linger ended by timeout or abort.
-  Millis linger_since_ = 0;  // Lingering, and no input discarded, since then.
+  Instant linger_since_;  // Lingering, and no input discarded, since then.
   int reads_at_drain_ = -1;  // Read calls when draining began; -1 before.
-  Millis now_ = 0;
-  Millis last_activity_ = 0;
+  Instant now_;
+  Instant last_activity_;
   size_t last_taken_ = 0;
-  Millis stalled_since_ = -1;  // Output queued and unwritten since; -1: none.
+  std::optional<Instant> stalled_since_;  // Output queued and unwritten since.
   size_t last_echoed_ = 0;
   size_t verified_ = 0;  // Echoed bytes already checked against the pattern.
 };
@@ -117,11 +130,11 @@ void ConnectionHarness::Run(const uint8_t* data, size_t size) {
   peer_finished_sending_ = closed_seen_ = false;
   was_lingering_ = linger_cut_ = false;
   taken_at_close_ = 0;
-  linger_since_ = 0;
+  linger_since_ = Instant();
   reads_at_drain_ = -1;
-  now_ = last_activity_ = 0;
+  now_ = last_activity_ = Instant();
   last_taken_ = verified_ = last_echoed_ = 0;
-  stalled_since_ = -1;
+  stalled_since_.reset();
   driver_ = std::make_unique<ConnectionDriver>(peer_.NewSocket(),
                                                setup_.options, now_);
   if (explain_) Explain(DescribeSetup(setup_));
@@ -157,17 +170,24 @@ void ConnectionHarness::Apply(const Action& action) {
     case ActionKind::kWriteFails: peer_.WriteFails(action.error_code); break;
     case ActionKind::kSocketReadable:
       // A level-triggered loop reports readable only while read is wanted.
-      if (driver_->interest().read) driver_->OnReadable({read_buffer_.data(), setup_.read_buffer_size}, now_);
+      if (driver_->interest().read) CheckReturned(driver_->OnReadable(Scratch(), now_));
       break;
     case ActionKind::kSocketWritable:
-      if (driver_->interest().write) driver_->OnWritable(now_);
+      if (driver_->interest().write) CheckReturned(driver_->OnWritable(now_));
       break;
-    case ActionKind::kTimePasses: TimePasses(action.amount); break;
+    case ActionKind::kTimePasses: TimePasses(Duration(action.amount)); break;
     case ActionKind::kOwnerAborts:
       linger_cut_ |= driver_->lingering();
       driver_->Abort();
       break;
-    case ActionKind::kOwnerDrains: driver_->Drain(now_); break;
+    case ActionKind::kOwnerDrains:
+      CheckReturned(driver_->Drain(now_));
+      // From now on it must not read for the echo (a drain of a closed
+      // connection changes nothing).
+      if (!driver_->connection().closed() && reads_at_drain_ < 0) {
+        reads_at_drain_ = peer_.read_calls();
+      }
+      break;
   }
   // A read or write error closes the connection at once.
   if (peer_.read_errors() + peer_.write_errors() > errors_before && !lingering_before) {
@@ -192,39 +212,46 @@ void ConnectionHarness::PeerSends(size_t count) {
   }
 }
 
-void ConnectionHarness::TimePasses(Millis elapsed) {
+void ConnectionHarness::TimePasses(Duration elapsed) {
   now_ += elapsed;
   const bool was_open = !driver_->connection().closed();
   const bool was_lingering = driver_->lingering();
-  driver_->OnTimer(now_);
+  CheckReturned(driver_->OnTimer(now_));
   if (was_lingering) {
     const bool over = now_ - linger_since_ >= ConnectionDriver::kLingerTimeout;
-    FUZZ_CHECK(driver_->finished() == over,
-               "lingering %lld ms without input (limit %lld), yet %s",
-               static_cast<long long>(now_ - linger_since_),
-               static_cast<long long>(ConnectionDriver::kLingerTimeout),
-               driver_->finished() ? "closed" : "still lingering");
+    FUZZ_CHECK(Released() == over, "lingering %s without input (limit %s), yet %s",
+               TimeText(now_ - linger_since_).c_str(),
+               TimeText(ConnectionDriver::kLingerTimeout).c_str(),
+               Released() ? "closed" : "still lingering");
     linger_cut_ |= over;
   }
-  const Millis timeout = setup_.options.idle_timeout;
-  const bool idle_long_enough = timeout > 0 && now_ - last_activity_ >= timeout;
-  const Millis send_timeout = setup_.options.send_timeout;
-  const bool stalled_long_enough =
-      send_timeout > 0 && stalled_since_ >= 0 && now_ - stalled_since_ >= send_timeout;
+  const std::optional<Duration> timeout = setup_.options.idle_timeout;
+  const bool idle_long_enough = timeout && now_ - last_activity_ >= *timeout;
+  const std::optional<Duration> send_timeout = setup_.options.send_timeout;
+  const std::optional<Duration> stalled =
+      stalled_since_ ? std::optional<Duration>(now_ - *stalled_since_) : std::nullopt;
+  const bool stalled_long_enough = send_timeout && stalled && *stalled >= *send_timeout;
   if (was_open) {
     const EchoConnection& conn = driver_->connection();
     FUZZ_CHECK(conn.closed() == (idle_long_enough || stalled_long_enough),
-               "idle for %lld ms (timeout %lld), output stalled for %lld ms (timeout %lld), "
-               "yet %s", static_cast<long long>(now_ - last_activity_),
-               static_cast<long long>(timeout),
-               static_cast<long long>(stalled_since_ < 0 ? -1 : now_ - stalled_since_),
-               static_cast<long long>(send_timeout), conn.closed() ? "closed" : "still open");
+               "idle for %s (timeout %s), output stalled for %s (timeout %s), yet %s",
+               TimeText(now_ - last_activity_).c_str(), TimeText(timeout).c_str(),
+               TimeText(stalled).c_str(), TimeText(send_timeout).c_str(),
+               conn.closed() ? "closed" : "still open");
     if (conn.closed()) {
       FUZZ_CHECK(conn.close_reason() == (stalled_long_enough ? CloseReason::kSendTimeout
                                                             : CloseReason::kIdleTimeout),
                  "closed by a timer as %s", CloseReasonName(conn.close_reason()));
     }
   }
+}
+
+// What an event returns is what the driver wants next: the loop arms its
+// watcher from it, so it must say what interest() says.
+void ConnectionHarness::CheckReturned(Interest returned) {
+  const Interest wanted = driver_->interest();
+  FUZZ_CHECK(returned == wanted, "returned {read=%d, write=%d}, but wants {read=%d, write=%d}",
+             returned.read, returned.write, wanted.read, wanted.write);
 }
 
 // Activity as the harness sees it: bytes taken from the peer or echoed.
@@ -238,17 +265,13 @@ void ConnectionHarness::NoteProgress() {
   }
   const size_t echoed = peer_.received().size();
   if (driver_->connection().queued() == 0 || driver_->connection().closed()) {
-    stalled_since_ = -1;
-  } else if (stalled_since_ < 0 || echoed != last_echoed_) {
+    stalled_since_.reset();
+  } else if (!stalled_since_ || echoed != last_echoed_) {
     stalled_since_ = now_;  // Output started waiting, or some of it was written.
   }
   last_echoed_ = echoed;
   if (driver_->lingering() && (!was_lingering_ || moved_now)) linger_since_ = now_;
   was_lingering_ = driver_->lingering();
-  const EchoConnection& conn = driver_->connection();
-  if (conn.draining() && !conn.closed() && reads_at_drain_ < 0) {
-    reads_at_drain_ = peer_.read_calls();
-  }
 }
 
 // The echo so far must be the stream's prefix. Checked incrementally, a
@@ -266,84 +289,111 @@ void ConnectionHarness::CheckEchoedPrefix(const std::string& echoed) {
 }
 
 void ConnectionHarness::CheckInvariants() {
-  const std::string& echoed = peer_.received();
-  const EchoConnection& conn = driver_->connection();
   FUZZ_CHECK(peer_.calls_after_close() == 0, "socket used after close");
-  FUZZ_CHECK(echoed.size() <= peer_.taken(), "echoed %zu bytes but read %zu",
-             echoed.size(), peer_.taken());
-  CheckEchoedPrefix(echoed);
-  FUZZ_CHECK(conn.queued() <= conn.watermarks().high,
-             "queue holds %zu bytes, limit %zu", conn.queued(), conn.watermarks().high);
+  FUZZ_CHECK(peer_.received().size() <= peer_.taken(), "echoed %zu bytes but read %zu",
+             peer_.received().size(), peer_.taken());
+  CheckEchoedPrefix(peer_.received());
+  CheckStates();
+  if (driver_->connection().closed()) {
+    CheckClosed();
+  } else {
+    CheckOpen();
+  }
+  CheckDeadline();
+}
+
+// The connection, the driver and the socket agree on what is open.
+void ConnectionHarness::CheckStates() {
+  const EchoConnection& conn = driver_->connection();
   FUZZ_CHECK(conn.interest().none() == conn.closed(), "closed <=> wants nothing");
-  FUZZ_CHECK(driver_->interest().none() == driver_->finished(),
-             "released <=> the driver wants nothing");
-  FUZZ_CHECK(driver_->finished() == peer_.closed(), "socket state disagrees");
-  const CloseReason reason = conn.close_reason();
+  FUZZ_CHECK(Released() == peer_.closed(), "the driver wants nothing <=> its socket is closed");
+  if (driver_->lingering()) {
+    FUZZ_CHECK(conn.close_reason() == CloseReason::kDrained && peer_.shut_down(),
+               "lingering without a drained connection's FIN");
+  } else {
+    FUZZ_CHECK(Released() == conn.closed(), "closed but socket not released");
+  }
+  if (reads_at_drain_ >= 0 && !driver_->lingering() && !Released()) {
+    FUZZ_CHECK(peer_.read_calls() == reads_at_drain_, "read while draining");
+  }
+}
+
+// While open, every byte read is echoed or queued, the queue stays within
+// its high watermark, and once a read has returned the peer's EOF the
+// connection never wants to read again.
+void ConnectionHarness::CheckOpen() {
+  const EchoConnection& conn = driver_->connection();
+  const size_t echoed = peer_.received().size();
+  FUZZ_CHECK(peer_.taken() == echoed + conn.queued(),
+             "read %zu, echoed %zu, queued %zu: bytes lost or invented", peer_.taken(),
+             echoed, conn.queued());
+  FUZZ_CHECK(conn.queued() <= setup_.options.watermarks.high, "queue holds %zu bytes, limit %zu",
+             conn.queued(), setup_.options.watermarks.high);
+  FUZZ_CHECK(peer_.eof_reads() == 0 || !conn.interest().read,
+             "wants to read after %d read(s) returned the peer's EOF", peer_.eof_reads());
+}
+
+// Closed as failed only if some read or write failed, as the peer's finish
+// only after a read returned its EOF; a clean finish echoed everything it
+// read and sent FIN first.
+void ConnectionHarness::CheckClosed() {
+  const CloseReason reason = driver_->connection().close_reason();
+  if (!closed_seen_) {
+    closed_seen_ = true;
+    taken_at_close_ = peer_.taken();  // Reads after this (lingering) are discarded.
+  }
   if (reason == CloseReason::kPeerReset || reason == CloseReason::kReadFailed ||
       reason == CloseReason::kWriteFailed) {
     FUZZ_CHECK(peer_.read_errors() + peer_.write_errors() > 0,
                "closed as %s, yet no read or write failed", CloseReasonName(reason));
   }
-  if (driver_->lingering()) {
-    FUZZ_CHECK(conn.close_reason() == CloseReason::kDrained && peer_.shut_down(),
-               "lingering without a drained connection's FIN");
-  } else {
-    FUZZ_CHECK(driver_->finished() == conn.closed(), "closed but socket not released");
+  if (reason == CloseReason::kPeerFinished) {
+    FUZZ_CHECK(peer_.eof_reads() > 0, "closed as %s, yet no read returned EOF",
+               CloseReasonName(reason));
   }
-  if (conn.closed() && !closed_seen_) {
-    closed_seen_ = true;
-    taken_at_close_ = peer_.taken();  // Reads after this (lingering) are discarded.
+  if (IsGracefulClose(reason)) {
+    FUZZ_CHECK(peer_.received().size() == taken_at_close_, "%s before echoing all",
+               CloseReasonName(reason));
+    FUZZ_CHECK(peer_.shut_down(), "%s without sending FIN", CloseReasonName(reason));
   }
-  if (!conn.closed()) {
-    FUZZ_CHECK(peer_.taken() == echoed.size() + conn.queued(),
-               "read %zu, echoed %zu, queued %zu: bytes lost or invented",
-               peer_.taken(), echoed.size(), conn.queued());
-    FUZZ_CHECK(conn.peer_closed() == (peer_.eof_reads() > 0),
-               "peer EOF %s, but %d read(s) returned EOF",
-               conn.peer_closed() ? "noted" : "not noted", peer_.eof_reads());
-    FUZZ_CHECK(!conn.peer_closed() || !conn.interest().read,
-               "wants to read after the peer's EOF");
-  } else if (IsGracefulClose(conn.close_reason())) {
-    FUZZ_CHECK(echoed.size() == taken_at_close_, "%s before echoing all",
-               CloseReasonName(conn.close_reason()));
-    FUZZ_CHECK(peer_.shut_down(), "%s without sending FIN",
-               CloseReasonName(conn.close_reason()));
-  }
-  if (reads_at_drain_ >= 0 && !driver_->lingering() && !driver_->finished()) {
-    FUZZ_CHECK(peer_.read_calls() == reads_at_drain_, "read while draining");
-  }
-  const Millis send_deadline =
-      setup_.options.send_timeout > 0 && stalled_since_ >= 0
-          ? stalled_since_ + setup_.options.send_timeout : -1;
-  const Millis idle_deadline = conn.IdleDeadline();
-  const Millis timer_deadline = idle_deadline < 0 || send_deadline < 0
-                                    ? std::max(idle_deadline, send_deadline)
-                                    : std::min(idle_deadline, send_deadline);
-  const Millis expected_deadline =
-      driver_->finished() ? -1
+}
+
+// Deadline() is exactly the deadline the harness works out from what it
+// saw: the end of a linger, else the earlier of the idle deadline (the last
+// byte moved plus the idle timeout) and the send deadline (output waiting
+// since, plus the send timeout); never once the socket is released.
+void ConnectionHarness::CheckDeadline() {
+  const std::optional<Duration>& idle_timeout = setup_.options.idle_timeout;
+  const std::optional<Duration>& send_timeout = setup_.options.send_timeout;
+  const std::optional<Instant> idle_deadline =
+      idle_timeout ? std::optional<Instant>(last_activity_ + *idle_timeout) : std::nullopt;
+  const std::optional<Instant> send_deadline =
+      send_timeout && stalled_since_ ? std::optional<Instant>(*stalled_since_ + *send_timeout)
+                                     : std::nullopt;
+  const std::optional<Instant> expected =
+      Released()             ? std::nullopt
       : driver_->lingering() ? linger_since_ + ConnectionDriver::kLingerTimeout
-                             : timer_deadline;
-  FUZZ_CHECK(driver_->Deadline() == expected_deadline, "deadline %lld, expected %lld",
-             static_cast<long long>(driver_->Deadline()),
-             static_cast<long long>(expected_deadline));
+                             : Earlier(idle_deadline, send_deadline);
+  FUZZ_CHECK(driver_->Deadline() == expected, "deadline %s, expected %s",
+             TimeText(driver_->Deadline()).c_str(), TimeText(expected).c_str());
 }
 
 // The peer now reads everything and shuts down its side. Unless an error
 // ends the connection first, the echo must come back complete, then FIN.
 void ConnectionHarness::DrainAndCheckEcho() {
-  if (driver_->finished()) return;
+  if (Released()) return;
   if (explain_) Explain("drain: peer reads everything and shuts down its side");
   peer_.set_idle_writes(FakePeer::IdleWrites::kAcceptAll);
   if (!peer_finished_sending_) peer_.CloseSendingSide();
   peer_finished_sending_ = true;
   const size_t max_rounds = 16 + 2 * kMaxPeerBytes;  // Progress every round.
-  for (size_t round = 0; round < max_rounds && !driver_->finished(); ++round) {
-    driver_->OnReadable({read_buffer_.data(), setup_.read_buffer_size}, now_);
-    driver_->OnWritable(now_);
+  for (size_t round = 0; round < max_rounds && !Released(); ++round) {
+    CheckReturned(driver_->OnReadable(Scratch(), now_));
+    CheckReturned(driver_->OnWritable(now_));
     NoteProgress();
     CheckInvariants();
   }
-  FUZZ_CHECK(driver_->finished(), "connection never finished while draining");
+  FUZZ_CHECK(Released(), "connection never finished while draining");
   const CloseReason reason = driver_->connection().close_reason();
   FUZZ_CHECK(reason != CloseReason::kIdleTimeout && reason != CloseReason::kSendTimeout &&
                  reason != CloseReason::kAborted,
@@ -370,7 +420,7 @@ void ConnectionHarness::Explain(const std::string& what) {
   const EchoConnection& conn = driver_->connection();
   const Interest next = driver_->interest();
   std::fprintf(stderr, "t=%lldms %-44s | read %zu, echoed %zu, queued %zu, wants %s\n",
-               static_cast<long long>(now_), what.c_str(), peer_.taken(),
+               static_cast<long long>(now_.time_since_epoch().count()), what.c_str(), peer_.taken(),
                peer_.received().size(), conn.queued(),
                next.none() ? "nothing (closed)"
                : driver_->lingering() ? "read (lingering: discarding until EOF)"

@@ -16,6 +16,7 @@
 #include "fuzz/flags_model.h"
 #include "fuzz/fuzz_check.h"
 #include "src/server/server_flags.h"
+#include "src/testing/test_time.h"
 
 namespace echo {
 namespace {
@@ -70,24 +71,21 @@ void CheckOptions(const ServerOptions& got, const ServerOptions& want,
              Shown(args).c_str(), got.queue_limit, want.queue_limit);
   FUZZ_CHECK(got.socket_buffer == want.socket_buffer, "%s: socket buffer %zu, documented %zu",
              Shown(args).c_str(), got.socket_buffer, want.socket_buffer);
-  FUZZ_CHECK(got.idle_timeout == want.idle_timeout,
-             "%s: idle timeout %lld ms, documented %lld", Shown(args).c_str(),
-             static_cast<long long>(got.idle_timeout),
-             static_cast<long long>(want.idle_timeout));
-  FUZZ_CHECK(got.send_timeout == want.send_timeout,
-             "%s: send timeout %lld ms, documented %lld", Shown(args).c_str(),
-             static_cast<long long>(got.send_timeout),
-             static_cast<long long>(want.send_timeout));
+  FUZZ_CHECK(got.idle_timeout == want.idle_timeout, "%s: idle timeout %s, documented %s",
+             Shown(args).c_str(), TimeText(got.idle_timeout).c_str(),
+             TimeText(want.idle_timeout).c_str());
+  FUZZ_CHECK(got.send_timeout == want.send_timeout, "%s: send timeout %s, documented %s",
+             Shown(args).c_str(), TimeText(got.send_timeout).c_str(),
+             TimeText(want.send_timeout).c_str());
   FUZZ_CHECK(got.max_connections == want.max_connections,
              "%s: max connections %zu, documented %zu", Shown(args).c_str(),
              got.max_connections, want.max_connections);
   FUZZ_CHECK(got.max_connections_per_ip == want.max_connections_per_ip,
              "%s: max connections per ip %zu, documented %zu", Shown(args).c_str(),
              got.max_connections_per_ip, want.max_connections_per_ip);
-  FUZZ_CHECK(got.drain_timeout == want.drain_timeout,
-             "%s: drain timeout %lld ms, documented %lld", Shown(args).c_str(),
-             static_cast<long long>(got.drain_timeout),
-             static_cast<long long>(want.drain_timeout));
+  FUZZ_CHECK(got.drain_timeout == want.drain_timeout, "%s: drain timeout %s, documented %s",
+             Shown(args).c_str(), TimeText(got.drain_timeout).c_str(),
+             TimeText(want.drain_timeout).c_str());
   FUZZ_CHECK(got.log_level == want.log_level, "%s: log level %d, documented %d",
              Shown(args).c_str(), static_cast<int>(got.log_level),
              static_cast<int>(want.log_level));

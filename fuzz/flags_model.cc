@@ -56,16 +56,16 @@ std::optional<uint64_t> Bytes(std::string text, uint64_t max_mib) {
   return bytes;
 }
 
-// SECONDS[.D[D[D]]] as milliseconds, 0 to `max_seconds` s.
-std::optional<Millis> SecondsAsMillis(const std::string& text, int64_t max_seconds) {
+// SECONDS[.D[D[D]]], 0 to `max_seconds` s.
+std::optional<Duration> Seconds(const std::string& text, int64_t max_seconds) {
   const size_t dot = text.find('.');
   const std::optional<uint64_t> whole = Number(text.substr(0, dot));
   if (!whole) return std::nullopt;
-  auto ms = static_cast<Millis>(*whole) * 1000;
+  auto ms = static_cast<int64_t>(*whole) * 1000;
   if (dot != std::string::npos) {
     const std::string decimals = text.substr(dot + 1);
     if (decimals.empty() || decimals.size() > 3) return std::nullopt;
-    Millis weight = 100;
+    int64_t weight = 100;
     for (const char c : decimals) {
       if (!IsDigit(c)) return std::nullopt;
       ms += (c - '0') * weight;
@@ -73,7 +73,7 @@ std::optional<Millis> SecondsAsMillis(const std::string& text, int64_t max_secon
     }
   }
   if (ms > max_seconds * 1000) return std::nullopt;
-  return ms;
+  return Duration(ms);
 }
 
 // ZONE: an interface's name, or else its index (a NUMBER, 1 or more).
@@ -149,13 +149,15 @@ bool ApplyValue(const std::string& name, const std::string& value, ServerOptions
     const auto bytes = value == "0" ? std::optional<uint64_t>(0) : Bytes(value, 64);
     if (!bytes) return false;
     options->socket_buffer = static_cast<size_t>(*bytes);
-  } else if (name == "--idle-timeout" || name == "--send-timeout" ||
-             name == "--drain-timeout") {
-    const auto ms = SecondsAsMillis(value, name == "--drain-timeout" ? 3600 : 604800);
-    if (!ms) return false;
-    (name == "--idle-timeout"   ? options->idle_timeout
-     : name == "--send-timeout" ? options->send_timeout
-                                : options->drain_timeout) = *ms;
+  } else if (name == "--idle-timeout" || name == "--send-timeout") {
+    const auto seconds = Seconds(value, 604800);
+    if (!seconds) return false;
+    const auto timeout = *seconds > Duration::zero() ? seconds : std::nullopt;  // 0: never.
+    (name == "--idle-timeout" ? options->idle_timeout : options->send_timeout) = timeout;
+  } else if (name == "--drain-timeout") {
+    const auto seconds = Seconds(value, 3600);
+    if (!seconds) return false;
+    options->drain_timeout = *seconds;
   } else if (name == "--max-connections") {
     const auto count = NumberIn(value, 1, 1000000);
     if (!count) return false;
@@ -188,11 +190,11 @@ ServerOptions DocumentedDefaults() {
   options.port = 8192;
   options.queue_limit = 64 * 1024;
   options.socket_buffer = 64 * 1024;
-  options.idle_timeout = 60 * 1000;
-  options.send_timeout = 60 * 1000;
+  options.idle_timeout = std::chrono::seconds(60);
+  options.send_timeout = std::chrono::seconds(60);
   options.max_connections = 10000;
   options.max_connections_per_ip = 1000;
-  options.drain_timeout = 5 * 1000;
+  options.drain_timeout = std::chrono::seconds(5);
   options.log_level = LogLevel::kInfo;
   return options;
 }

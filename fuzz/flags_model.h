@@ -29,7 +29,8 @@
 //                     (2^20) or g/G (2^30); 16k to 1024m.
 //   --socket-buffer   "0", or like --queue-limit from 1 byte to 64m.
 //   --idle-timeout    NUMBER of seconds with an optional "." and 1 to 3
-//                     decimals, 0 to 604800 s, kept as milliseconds.
+//                     decimals, 0 to 604800 s, kept as milliseconds; 0 is
+//                     never (no timeout).
 //   --send-timeout    like --idle-timeout.
 //   --max-connections NUMBER, 1 to 1000000.
 //   --max-connections-per-ip NUMBER, 0 to 1000000.

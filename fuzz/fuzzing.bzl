@@ -77,6 +77,10 @@ def echo_fuzz_test(name, srcs, deps = [], **kwargs):
         tags = ["manual"],
     )
 
+    _engine_launcher(name, options, dicts)
+
+def _engine_launcher(name, options, dicts):
+    """Declares name_options (a copy of `options`) and name_run, the launcher."""
     native.genrule(
         name = name + "_options",
         srcs = [options],

@@ -11,6 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "src/testing/fake_peer.h"
+#include "src/testing/test_time.h"
 
 namespace echo {
 
@@ -41,7 +42,7 @@ class ConnectionDriverTest : public ::testing::Test {
   }
 
   FakePeer peer_;
-  Millis now_ = 0;
+  Instant now_ = At(0);
   std::vector<uint8_t> scratch_ = std::vector<uint8_t>(16);
   std::unique_ptr<ConnectionDriver> driver_;
 };
@@ -69,7 +70,7 @@ TEST_F(ConnectionDriverTest, ReadsLargeInputThroughSmallScratchInOrder) {
   std::string input;
   for (int i = 0; i < 100; ++i) input += static_cast<char>('a' + i % 26);
   peer_.Send(input);
-  while (peer_.unread() > 0) Readable();
+  while (peer_.unread() > 0) EXPECT_EQ(Readable(), (Interest{true, false}));
   EXPECT_EQ(peer_.received(), input);
 }
 
@@ -135,7 +136,7 @@ TEST_F(ConnectionDriverTest, EofWithOutputQueuedFlushesEverythingThenShutsDown) 
   EXPECT_EQ(peer_.received(), "0123456789");
   EXPECT_TRUE(peer_.shut_down()) << "FIN after the last echoed byte";
   EXPECT_TRUE(peer_.closed());
-  EXPECT_TRUE(driver_->finished());
+  EXPECT_TRUE(driver_->interest().none());
   EXPECT_EQ(driver_->connection().close_reason(), CloseReason::kPeerFinished);
 }
 
@@ -191,8 +192,7 @@ TEST_F(ConnectionDriverTest, BackpressureStopsReadingAndResumesBelowLow) {
   EXPECT_EQ(Writable(), (Interest{true, true}));
   EXPECT_EQ(peer_.read_calls(), reads_when_paused) << "no read while paused";
   peer_.set_idle_writes(FakePeer::IdleWrites::kAcceptAll);
-  while (peer_.unread() > 0) Readable();
-  Writable();
+  while (peer_.unread() > 0) EXPECT_EQ(Readable(), (Interest{true, false}));
   EXPECT_EQ(peer_.received(), std::string(100, 'b'));
 }
 
@@ -212,7 +212,7 @@ TEST_F(ConnectionDriverTest, NoSocketCallAfterClose) {
 TEST_F(ConnectionDriverTest, AbortClosesWithoutShutdownAndDestructorDoesNotCloseTwice) {
   Start();
   peer_.Send("x");
-  Readable();
+  EXPECT_EQ(Readable(), (Interest{true, false}));
   driver_->Abort();
   EXPECT_TRUE(peer_.closed());
   EXPECT_FALSE(peer_.shut_down());
@@ -229,7 +229,7 @@ TEST_F(ConnectionDriverTest, DrainFlushesQueuedOutputThenShutsDownWithoutReading
   Start();
   peer_.set_idle_writes(FakePeer::IdleWrites::kWouldBlock);
   peer_.Send("queued");
-  Readable();
+  EXPECT_EQ(Readable(), (Interest{true, true}));
   peer_.Send("never read");
   const int reads = peer_.read_calls();
   EXPECT_EQ(driver_->Drain(now_), (Interest{false, true}));
@@ -248,43 +248,43 @@ TEST_F(ConnectionDriverTest, DrainFlushesQueuedOutputThenShutsDownWithoutReading
   EXPECT_EQ(peer_.received(), "queued") << "discarded input is not echoed";
   EXPECT_EQ(peer_.unread(), 0u);
   EXPECT_TRUE(peer_.closed());
-  EXPECT_TRUE(driver_->finished());
+  EXPECT_TRUE(driver_->interest().none());
 }
 
 TEST_F(ConnectionDriverTest, LingerEndsAfterASecondWithoutInput) {
   Start();
   peer_.Send("late input");
-  driver_->Drain(now_);
+  EXPECT_EQ(driver_->Drain(now_), (Interest{true, false})) << "lingering: reads to discard";
   ASSERT_TRUE(driver_->lingering());
-  EXPECT_EQ(driver_->Deadline(), ConnectionDriver::kLingerTimeout);
-  now_ = 400;
-  Readable();  // Discards the input: the linger starts over.
+  EXPECT_EQ(driver_->Deadline(), At(0) + ConnectionDriver::kLingerTimeout);
+  now_ = At(400);
+  EXPECT_EQ(Readable(), (Interest{true, false}));  // Discards: the linger starts over.
   EXPECT_EQ(peer_.unread(), 0u);
-  EXPECT_EQ(driver_->Deadline(), 400 + ConnectionDriver::kLingerTimeout);
-  EXPECT_FALSE(driver_->OnTimer(1000).none());
-  EXPECT_TRUE(driver_->OnTimer(1400).none());
+  EXPECT_EQ(driver_->Deadline(), At(400) + ConnectionDriver::kLingerTimeout);
+  EXPECT_FALSE(driver_->OnTimer(At(1000)).none());
+  EXPECT_TRUE(driver_->OnTimer(At(1400)).none());
   EXPECT_TRUE(peer_.closed());
 }
 
 TEST_F(ConnectionDriverTest, AbortEndsALinger) {
   Start();
-  driver_->Drain(now_);
+  EXPECT_EQ(driver_->Drain(now_), (Interest{true, false}));
   ASSERT_TRUE(driver_->lingering());
   driver_->Abort();
   EXPECT_TRUE(peer_.closed());
-  EXPECT_TRUE(driver_->finished());
+  EXPECT_TRUE(driver_->interest().none());
 }
 
 TEST_F(ConnectionDriverTest, IdleTimerClosesWithoutShutdown) {
   EchoConnection::Options options;
-  options.idle_timeout = 1000;
+  options.idle_timeout = std::chrono::seconds(1);
   Start(options);
   peer_.Send("x");
-  now_ = 500;
-  Readable();
-  EXPECT_FALSE(driver_->OnTimer(1000).none()) << "active at 500: not idle yet";
-  EXPECT_EQ(driver_->connection().IdleDeadline(), 1500);
-  EXPECT_TRUE(driver_->OnTimer(1500).none());
+  now_ = At(500);
+  EXPECT_EQ(Readable(), (Interest{true, false}));
+  EXPECT_FALSE(driver_->OnTimer(At(1000)).none()) << "active at 500: not idle yet";
+  EXPECT_EQ(driver_->Deadline(), At(1500));
+  EXPECT_TRUE(driver_->OnTimer(At(1500)).none());
   EXPECT_TRUE(peer_.closed());
   EXPECT_FALSE(peer_.shut_down());
   EXPECT_EQ(driver_->connection().close_reason(), CloseReason::kIdleTimeout);

@@ -3,10 +3,12 @@
 
 #include "src/core/echo_connection.h"
 
+#include <optional>
 #include <ostream>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "src/testing/test_time.h"
 
 namespace echo {
 
@@ -15,6 +17,10 @@ void PrintTo(const Interest& interest, std::ostream* os) {
 }
 
 namespace {
+
+using namespace std::chrono_literals;
+
+const EchoConnection::Options kDefaultOptions;  // No timeouts.
 
 ByteView View(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
@@ -26,7 +32,7 @@ EchoConnection::Options WithWatermarks(size_t low, size_t high) {
   return options;
 }
 
-EchoConnection::Options WithIdleTimeout(Millis timeout) {
+EchoConnection::Options WithIdleTimeout(Duration timeout) {
   EchoConnection::Options options;
   options.idle_timeout = timeout;
   return options;
@@ -40,21 +46,21 @@ std::string WriteOut(EchoConnection& conn, size_t max = SIZE_MAX) {
     if (pending.empty()) break;
     const size_t n = std::min(pending.size, max - out.size());
     out.append(reinterpret_cast<const char*>(pending.data), n);
-    conn.OnWritten(n, 0);
+    conn.OnWritten(n, At(0));
   }
   return out;
 }
 
 TEST(EchoConnectionTest, NewConnectionWantsToReadOnly) {
-  EchoConnection conn;
+  EchoConnection conn(kDefaultOptions, At(0));
   EXPECT_EQ(conn.interest(), (Interest{true, false}));
   EXPECT_FALSE(conn.closed());
 }
 
 TEST(EchoConnectionTest, EchoesBytesInOrder) {
-  EchoConnection conn;
-  EXPECT_EQ(conn.OnData(View("abc"), 0), 3u);
-  EXPECT_EQ(conn.OnData(View("def"), 0), 3u);
+  EchoConnection conn(kDefaultOptions, At(0));
+  EXPECT_EQ(conn.OnData(View("abc"), At(0)), 3u);
+  EXPECT_EQ(conn.OnData(View("def"), At(0)), 3u);
   EXPECT_EQ(conn.interest(), (Interest{true, true}));
   EXPECT_EQ(WriteOut(conn, 2), "ab");
   EXPECT_EQ(WriteOut(conn), "cdef");
@@ -64,7 +70,7 @@ TEST(EchoConnectionTest, EchoesBytesInOrder) {
 }
 
 TEST(EchoConnectionTest, PeerEofWithNothingQueuedFinishesAtOnce) {
-  EchoConnection conn;
+  EchoConnection conn(kDefaultOptions, At(0));
   conn.OnPeerEof();
   EXPECT_TRUE(conn.closed());
   EXPECT_EQ(conn.close_reason(), CloseReason::kPeerFinished);
@@ -72,13 +78,13 @@ TEST(EchoConnectionTest, PeerEofWithNothingQueuedFinishesAtOnce) {
 }
 
 TEST(EchoConnectionTest, HalfCloseFlushesPendingOutputBeforeFinishing) {
-  EchoConnection conn;
-  conn.OnData(View("pending"), 0);
+  EchoConnection conn(kDefaultOptions, At(0));
+  EXPECT_EQ(conn.OnData(View("pending"), At(0)), 7u);
   conn.OnPeerEof();
   EXPECT_FALSE(conn.closed());
   EXPECT_EQ(conn.interest(), (Interest{false, true}));
   EXPECT_EQ(conn.ReadRoom(), 0u);
-  EXPECT_EQ(conn.OnData(View("late"), 0), 0u) << "no input after peer EOF";
+  EXPECT_EQ(conn.OnData(View("late"), At(0)), 0u) << "no input after peer EOF";
   EXPECT_EQ(WriteOut(conn, 3), "pen");
   EXPECT_FALSE(conn.closed());
   EXPECT_EQ(WriteOut(conn), "ding");
@@ -86,8 +92,8 @@ TEST(EchoConnectionTest, HalfCloseFlushesPendingOutputBeforeFinishing) {
 }
 
 TEST(EchoConnectionTest, ResetClosesAtOnceAndDropsQueue) {
-  EchoConnection conn;
-  conn.OnData(View("queued"), 0);
+  EchoConnection conn(kDefaultOptions, At(0));
+  EXPECT_EQ(conn.OnData(View("queued"), At(0)), 6u);
   conn.OnReadError(IoError::kConnectionReset);
   EXPECT_EQ(conn.close_reason(), CloseReason::kPeerReset);
   EXPECT_TRUE(conn.PendingOutput().empty());
@@ -96,16 +102,16 @@ TEST(EchoConnectionTest, ResetClosesAtOnceAndDropsQueue) {
 }
 
 TEST(EchoConnectionTest, WriteErrorsCloseWithTheirReason) {
-  EchoConnection pipe;
-  pipe.OnData(View("x"), 0);
+  EchoConnection pipe(kDefaultOptions, At(0));
+  EXPECT_EQ(pipe.OnData(View("x"), At(0)), 1u);
   pipe.OnWriteError(IoError::kBrokenPipe);
   EXPECT_EQ(pipe.close_reason(), CloseReason::kWriteFailed);
 
-  EchoConnection reset;
+  EchoConnection reset(kDefaultOptions, At(0));
   reset.OnWriteError(IoError::kConnectionReset);
   EXPECT_EQ(reset.close_reason(), CloseReason::kPeerReset);
 
-  EchoConnection read_failed;
+  EchoConnection read_failed(kDefaultOptions, At(0));
   read_failed.OnReadError(IoError::kOther);
   EXPECT_EQ(read_failed.close_reason(), CloseReason::kReadFailed);
 }
@@ -126,7 +132,7 @@ TEST(EchoConnectionTest, EveryCloseReasonHasALogName) {
 }
 
 TEST(EchoConnectionTest, FirstCloseReasonSticks) {
-  EchoConnection conn;
+  EchoConnection conn(kDefaultOptions, At(0));
   conn.Abort();
   conn.OnReadError(IoError::kConnectionReset);
   conn.OnPeerEof();
@@ -134,19 +140,19 @@ TEST(EchoConnectionTest, FirstCloseReasonSticks) {
 }
 
 TEST(EchoConnectionTest, ClosedConnectionAcceptsAndOffersNothing) {
-  EchoConnection conn;
+  EchoConnection conn(kDefaultOptions, At(0));
   conn.Abort();
-  EXPECT_EQ(conn.OnData(View("ignored"), 0), 0u);
+  EXPECT_EQ(conn.OnData(View("ignored"), At(0)), 0u);
   EXPECT_TRUE(conn.PendingOutput().empty());
-  conn.OnWritten(5, 0);
+  conn.OnWritten(5, At(0));
   EXPECT_EQ(conn.bytes_sent(), 0u);
   EXPECT_TRUE(conn.interest().none());
 }
 
 TEST(EchoConnectionTest, BackpressureStopsReadingAtHighAndResumesAtLow) {
-  EchoConnection conn(WithWatermarks(/*low=*/4, /*high=*/8));
+  EchoConnection conn(WithWatermarks(/*low=*/4, /*high=*/8), At(0));
   EXPECT_EQ(conn.ReadRoom(), 8u);
-  EXPECT_EQ(conn.OnData(View("0123456789"), 0), 8u) << "accepts only up to room";
+  EXPECT_EQ(conn.OnData(View("0123456789"), At(0)), 8u) << "accepts only up to room";
   EXPECT_EQ(conn.interest(), (Interest{false, true}));
   EXPECT_EQ(conn.ReadRoom(), 0u);
   EXPECT_EQ(WriteOut(conn, 3), "012");  // 5 queued: still above low.
@@ -157,21 +163,23 @@ TEST(EchoConnectionTest, BackpressureStopsReadingAtHighAndResumesAtLow) {
 }
 
 TEST(EchoConnectionTest, QueueNeverExceedsHighWatermark) {
-  EchoConnection conn(WithWatermarks(2, 5));
+  EchoConnection conn(WithWatermarks(2, 5), At(0));
   for (int i = 0; i < 20; ++i) {
-    conn.OnData(View("abc"), 0);
+    const size_t before = conn.queued();
+    const size_t accepted = conn.OnData(View("abc"), At(0));
+    EXPECT_EQ(conn.queued(), before + accepted) << "what it accepts, it queues";
     EXPECT_LE(conn.queued(), 5u);
     WriteOut(conn, 1);
   }
 }
 
 TEST(EchoConnectionTest, DrainStopsInputAndFinishesOnceQueueIsWritten) {
-  EchoConnection conn;
-  conn.OnData(View("owed"), 0);
+  EchoConnection conn(kDefaultOptions, At(0));
+  EXPECT_EQ(conn.OnData(View("owed"), At(0)), 4u);
   conn.Drain();
   EXPECT_EQ(conn.ReadRoom(), 0u);
   EXPECT_EQ(conn.interest(), (Interest{false, true}));
-  EXPECT_EQ(conn.OnData(View("more"), 0), 0u);
+  EXPECT_EQ(conn.OnData(View("more"), At(0)), 0u);
   EXPECT_EQ(WriteOut(conn, 2), "ow");
   EXPECT_FALSE(conn.closed());
   EXPECT_EQ(WriteOut(conn), "ed");
@@ -180,14 +188,14 @@ TEST(EchoConnectionTest, DrainStopsInputAndFinishesOnceQueueIsWritten) {
 }
 
 TEST(EchoConnectionTest, DrainWithNothingQueuedFinishesAtOnce) {
-  EchoConnection conn;
+  EchoConnection conn(kDefaultOptions, At(0));
   conn.Drain();
   EXPECT_EQ(conn.close_reason(), CloseReason::kDrained);
 }
 
 TEST(EchoConnectionTest, PeerEofDuringDrainIsStillAPeerFinish) {
-  EchoConnection conn;
-  conn.OnData(View("x"), 0);
+  EchoConnection conn(kDefaultOptions, At(0));
+  EXPECT_EQ(conn.OnData(View("x"), At(0)), 1u);
   conn.Drain();
   conn.OnPeerEof();
   WriteOut(conn);
@@ -195,46 +203,56 @@ TEST(EchoConnectionTest, PeerEofDuringDrainIsStillAPeerFinish) {
 }
 
 TEST(EchoConnectionTest, WithoutIdleTimeoutThereIsNoDeadline) {
-  EchoConnection conn;
-  EXPECT_LT(conn.IdleDeadline(), 0);
-  conn.OnTimer(1'000'000'000);
+  EchoConnection conn(kDefaultOptions, At(0));
+  EXPECT_EQ(conn.TimerDeadline(), std::nullopt);
+  conn.OnTimer(At(1'000'000'000));
+  EXPECT_FALSE(conn.closed());
+}
+
+TEST(EchoConnectionTest, ZeroOrNegativeTimeoutsMeanNever) {
+  EchoConnection::Options options = WithIdleTimeout(0ms);
+  options.send_timeout = -5ms;
+  EchoConnection conn(options, At(0));
+  EXPECT_EQ(conn.OnData(View("queued"), At(0)), 6u);
+  EXPECT_EQ(conn.TimerDeadline(), std::nullopt);
+  conn.OnTimer(At(1'000'000'000));
   EXPECT_FALSE(conn.closed());
 }
 
 TEST(EchoConnectionTest, IdleTimeoutClosesAtTheDeadlineNotBefore) {
-  EchoConnection conn(WithIdleTimeout(100), /*now=*/1000);
-  EXPECT_EQ(conn.IdleDeadline(), 1100);
-  conn.OnTimer(1099);
+  EchoConnection conn(WithIdleTimeout(100ms), /*now=*/At(1000));
+  EXPECT_EQ(conn.TimerDeadline(), At(1100));
+  conn.OnTimer(At(1099));
   EXPECT_FALSE(conn.closed());
-  conn.OnTimer(1100);
+  conn.OnTimer(At(1100));
   EXPECT_EQ(conn.close_reason(), CloseReason::kIdleTimeout);
-  EXPECT_LT(conn.IdleDeadline(), 0) << "closed: no deadline";
+  EXPECT_EQ(conn.TimerDeadline(), std::nullopt) << "closed: no deadline";
 }
 
 TEST(EchoConnectionTest, MovingBytesEitherWayPostponesTheDeadline) {
-  EchoConnection conn(WithIdleTimeout(100), 0);
-  conn.OnData(View("abc"), 50);
-  EXPECT_EQ(conn.IdleDeadline(), 150);
-  conn.OnWritten(1, 120);
-  EXPECT_EQ(conn.IdleDeadline(), 220);
-  conn.OnTimer(150);  // A timer armed for the old deadline fires early.
+  EchoConnection conn(WithIdleTimeout(100ms), At(0));
+  EXPECT_EQ(conn.OnData(View("abc"), At(50)), 3u);
+  EXPECT_EQ(conn.TimerDeadline(), At(150));
+  conn.OnWritten(1, At(120));
+  EXPECT_EQ(conn.TimerDeadline(), At(220));
+  conn.OnTimer(At(150));  // A timer armed for the old deadline fires early.
   EXPECT_FALSE(conn.closed());
-  conn.OnData(View(""), 200);  // Nothing moved: no activity.
-  conn.OnWritten(0, 200);
-  EXPECT_EQ(conn.IdleDeadline(), 220);
+  EXPECT_EQ(conn.OnData(View(""), At(200)), 0u);  // Nothing moved: no activity.
+  conn.OnWritten(0, At(200));
+  EXPECT_EQ(conn.TimerDeadline(), At(220));
 }
 
 TEST(EchoConnectionTest, PeerThatNeverReadsIsClosedByTheIdleRule) {
   EchoConnection conn(
       [] {
-        EchoConnection::Options o = WithIdleTimeout(100);
+        EchoConnection::Options o = WithIdleTimeout(100ms);
         o.watermarks = {2, 4};
         return o;
       }(),
-      0);
-  EXPECT_EQ(conn.OnData(View("full"), 10), 4u);
+      At(0));
+  EXPECT_EQ(conn.OnData(View("full"), At(10)), 4u);
   EXPECT_EQ(conn.ReadRoom(), 0u) << "backpressure: no reads, so no activity";
-  conn.OnTimer(110);
+  conn.OnTimer(At(110));
   EXPECT_EQ(conn.close_reason(), CloseReason::kIdleTimeout);
   EXPECT_EQ(conn.queued(), 0u);
 }
@@ -242,31 +260,29 @@ TEST(EchoConnectionTest, PeerThatNeverReadsIsClosedByTheIdleRule) {
 // A slow-loris peer: it sends a byte now and then, which keeps the idle
 // timer from firing, but never reads. The send timeout closes it.
 TEST(EchoConnectionTest, TricklingPeerThatNeverReadsIsClosedByTheSendTimeout) {
-  EchoConnection::Options options = WithIdleTimeout(1000);
-  options.send_timeout = 300;
-  EchoConnection conn(options, 0);
-  EXPECT_EQ(conn.SendDeadline(), -1) << "nothing queued: no send deadline";
-  conn.OnData(View("a"), 100);
-  EXPECT_EQ(conn.SendDeadline(), 400);
-  conn.OnData(View("b"), 350);  // Input keeps it active, not the output.
-  EXPECT_EQ(conn.IdleDeadline(), 1350);
-  EXPECT_EQ(conn.TimerDeadline(), 400);
-  conn.OnTimer(399);
+  EchoConnection::Options options = WithIdleTimeout(1000ms);
+  options.send_timeout = 300ms;
+  EchoConnection conn(options, At(0));
+  EXPECT_EQ(conn.TimerDeadline(), At(1000)) << "nothing queued: the idle deadline only";
+  EXPECT_EQ(conn.OnData(View("a"), At(100)), 1u);
+  EXPECT_EQ(conn.TimerDeadline(), At(400)) << "queued at 100: the send deadline";
+  EXPECT_EQ(conn.OnData(View("b"), At(350)), 1u);
+  EXPECT_EQ(conn.TimerDeadline(), At(400)) << "input keeps it active, not the output";
+  conn.OnTimer(At(399));
   EXPECT_FALSE(conn.closed());
-  conn.OnTimer(400);
+  conn.OnTimer(At(400));
   EXPECT_EQ(conn.close_reason(), CloseReason::kSendTimeout);
 }
 
 TEST(EchoConnectionTest, EachWrittenByteRestartsTheSendTimeout) {
   EchoConnection::Options options;
-  options.send_timeout = 300;
-  EchoConnection conn(options, 0);
-  conn.OnData(View("abc"), 100);
-  conn.OnWritten(1, 300);
-  EXPECT_EQ(conn.SendDeadline(), 600);
+  options.send_timeout = 300ms;
+  EchoConnection conn(options, At(0));
+  EXPECT_EQ(conn.OnData(View("abc"), At(100)), 3u);
+  conn.OnWritten(1, At(300));
+  EXPECT_EQ(conn.TimerDeadline(), At(600));
   WriteOut(conn);
-  EXPECT_EQ(conn.SendDeadline(), -1) << "queue empty";
-  EXPECT_EQ(conn.TimerDeadline(), -1) << "no idle timeout either";
+  EXPECT_EQ(conn.TimerDeadline(), std::nullopt) << "queue empty, and no idle timeout";
 }
 
 }  // namespace

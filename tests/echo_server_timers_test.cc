@@ -9,22 +9,28 @@
 #include <ev++.h>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "gtest/gtest.h"
 #include "src/server/echo_server.h"
 #include "src/testing/fake_clock.h"
 #include "src/testing/fake_listener.h"
+#include "src/testing/test_time.h"
 
 namespace echo {
 namespace {
 
-constexpr Millis kStart = 1000;
+using std::chrono::milliseconds;
+
+constexpr Instant kStart = At(1000);
 
 class EchoServerTimersTest : public ::testing::Test {
  protected:
-  void StartServer(Millis idle_timeout, Millis send_timeout) {
+  void StartServer(std::optional<Duration> idle_timeout,
+                   std::optional<Duration> send_timeout) {
     EchoServerConfig config;
     config.connection.idle_timeout = idle_timeout;
     config.connection.send_timeout = send_timeout;
@@ -37,7 +43,7 @@ class EchoServerTimersTest : public ::testing::Test {
     for (int turn = 0; turn < 20; ++turn) loop_.run(ev::NOWAIT);
   }
 
-  void AdvanceTo(Millis time) {
+  void AdvanceTo(Instant time) {
     clock_.AdvanceTo(time);
     Settle();
   }
@@ -54,25 +60,25 @@ class EchoServerTimersTest : public ::testing::Test {
 };
 
 TEST_F(EchoServerTimersTest, SilentClientClosesAtTheIdleTimeoutNotBefore) {
-  StartServer(/*idle_timeout=*/300, /*send_timeout=*/0);
+  StartServer(/*idle_timeout=*/milliseconds(300), /*send_timeout=*/std::nullopt);
   UniqueFd client = listener_.Connect();
   Settle();
   ASSERT_EQ(server_->stats().open, 1u);
-  AdvanceTo(kStart + 299);
+  AdvanceTo(kStart + milliseconds(299));
   EXPECT_FALSE(ClosedByServer(0));
-  AdvanceTo(kStart + 300);
+  AdvanceTo(kStart + milliseconds(300));
   EXPECT_TRUE(ClosedByServer(0));
   EXPECT_EQ(server_->stats().timed_out, 1u);
 }
 
 TEST_F(EchoServerTimersTest, TrafficPushesTheIdleDeadlineBack) {
-  StartServer(/*idle_timeout=*/300, /*send_timeout=*/0);
+  StartServer(/*idle_timeout=*/milliseconds(300), /*send_timeout=*/std::nullopt);
   UniqueFd client = listener_.Connect();
   Settle();
   // A byte every 200 ms, past three timeouts: each moves the deadline.
-  Millis now = kStart;
+  Instant now = kStart;
   for (int i = 0; i < 5; ++i) {
-    now += 200;
+    now += milliseconds(200);
     AdvanceTo(now);
     ASSERT_EQ(::send(client.get(), "x", 1, MSG_NOSIGNAL), 1);
     Settle();
@@ -80,14 +86,14 @@ TEST_F(EchoServerTimersTest, TrafficPushesTheIdleDeadlineBack) {
     ASSERT_EQ(::recv(client.get(), &echo, 1, 0), 1) << "byte " << i;
   }
   EXPECT_FALSE(ClosedByServer(0));
-  AdvanceTo(now + 299);
+  AdvanceTo(now + milliseconds(299));
   EXPECT_FALSE(ClosedByServer(0));
-  AdvanceTo(now + 300);
+  AdvanceTo(now + milliseconds(300));
   EXPECT_TRUE(ClosedByServer(0));
 }
 
 TEST_F(EchoServerTimersTest, StalledOutputClosesAtTheSendTimeoutDespiteInput) {
-  StartServer(/*idle_timeout=*/0, /*send_timeout=*/500);
+  StartServer(/*idle_timeout=*/std::nullopt, /*send_timeout=*/milliseconds(500));
   UniqueFd client = listener_.Connect();
   Settle();
   // Fill the client's receive side and the server's queue: the client never
@@ -98,14 +104,15 @@ TEST_F(EchoServerTimersTest, StalledOutputClosesAtTheSendTimeoutDespiteInput) {
     Settle();
   }
   Settle();
-  const Millis stalled = clock_.Now();
-  for (Millis t = stalled + 100; t < stalled + 500; t += 100) {
+  const Instant stalled = clock_.Now();
+  for (Instant t = stalled + milliseconds(100); t < stalled + milliseconds(500);
+       t += milliseconds(100)) {
     AdvanceTo(t);
     (void)::send(client.get(), "z", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
     Settle();
-    EXPECT_FALSE(ClosedByServer(0)) << "closed " << (t - stalled) << " ms after stalling";
+    EXPECT_FALSE(ClosedByServer(0)) << "closed " << TimeText(Duration(t - stalled)) << " after stalling";
   }
-  AdvanceTo(stalled + 500);
+  AdvanceTo(stalled + milliseconds(500));
   EXPECT_TRUE(ClosedByServer(0));
   EXPECT_EQ(server_->stats().timed_out, 1u);
 }

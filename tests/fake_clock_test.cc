@@ -3,28 +3,30 @@
 
 #include "src/testing/fake_clock.h"
 
+#include <optional>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "src/testing/test_time.h"
 
 namespace echo {
 namespace {
 
 TEST(FakeClockTest, FiresEachTimerAtItsOwnDueTimeInOrder) {
-  FakeClock clock(100);
+  FakeClock clock(At(100));
   std::string fired;
-  Millis first_at = -1, second_at = -1;
+  std::optional<Instant> first_at, second_at;
   auto late = clock.NewTimer([&] { fired += "late;"; second_at = clock.Now(); });
   auto early = clock.NewTimer([&] { fired += "early;"; first_at = clock.Now(); });
-  late->Start(50);
-  early->Start(10);
-  EXPECT_EQ(clock.NextDue(), 110);
-  clock.AdvanceTo(1000);
+  late->Start(Duration(50));
+  early->Start(Duration(10));
+  EXPECT_EQ(clock.NextDue(), At(110));
+  clock.AdvanceTo(At(1000));
   EXPECT_EQ(fired, "early;late;");
-  EXPECT_EQ(first_at, 110);
-  EXPECT_EQ(second_at, 150);
-  EXPECT_EQ(clock.Now(), 1000);
-  EXPECT_EQ(clock.NextDue(), -1);
+  EXPECT_EQ(first_at, At(110));
+  EXPECT_EQ(second_at, At(150));
+  EXPECT_EQ(clock.Now(), At(1000));
+  EXPECT_EQ(clock.NextDue(), std::nullopt);
 }
 
 TEST(FakeClockTest, NeverFiresEarlyAndFiresTimersStartedByCallbacks) {
@@ -32,13 +34,13 @@ TEST(FakeClockTest, NeverFiresEarlyAndFiresTimersStartedByCallbacks) {
   int fires = 0;
   std::unique_ptr<Timer> timer;
   timer = clock.NewTimer([&] {
-    if (++fires < 3) timer->Start(0);  // Due at once: fires in this advance.
+    if (++fires < 3) timer->Start(Duration(0));  // Due at once: fires in this advance.
   });
-  timer->Start(10);
-  clock.AdvanceTo(9);
+  timer->Start(Duration(10));
+  clock.AdvanceTo(At(9));
   EXPECT_EQ(fires, 0);
   EXPECT_TRUE(timer->active());
-  clock.AdvanceTo(10);
+  clock.AdvanceTo(At(10));
   EXPECT_EQ(fires, 3);
   EXPECT_FALSE(timer->active());
 }
@@ -48,11 +50,11 @@ TEST(FakeClockTest, StoppedOrDestroyedTimersDoNotFire) {
   int fires = 0;
   auto stopped = clock.NewTimer([&] { ++fires; });
   auto destroyed = clock.NewTimer([&] { ++fires; });
-  stopped->Start(5);
-  destroyed->Start(5);
+  stopped->Start(Duration(5));
+  destroyed->Start(Duration(5));
   stopped->Stop();
   destroyed.reset();
-  clock.AdvanceTo(100);
+  clock.AdvanceTo(At(100));
   EXPECT_EQ(fires, 0);
   EXPECT_EQ(clock.running_timers(), 0u);
 }

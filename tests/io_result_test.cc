@@ -70,23 +70,5 @@ TEST(RetryInterruptedTest, ErrnoOfASuccessfulCallIsIgnored) {
   EXPECT_EQ(r.bytes, 3u);
 }
 
-TEST(IoNamesTest, EveryValueHasAName) {
-  EXPECT_STREQ(IoStatusName(IoStatus::kOk), "ok");
-  EXPECT_STREQ(IoStatusName(IoStatus::kWouldBlock), "would-block");
-  EXPECT_STREQ(IoStatusName(IoStatus::kEof), "eof");
-  EXPECT_STREQ(IoStatusName(IoStatus::kError), "error");
-  EXPECT_STREQ(IoErrorName(IoError::kNone), "none");
-  EXPECT_STREQ(IoErrorName(IoError::kConnectionReset), "connection-reset");
-  EXPECT_STREQ(IoErrorName(IoError::kBrokenPipe), "broken-pipe");
-  EXPECT_STREQ(IoErrorName(IoError::kOther), "other");
-}
-
-// Names go into printf-style logs: a value outside the enumeration (any
-// uint8_t is a valid value of these enums) still gets a string, never null.
-TEST(IoNamesTest, ValueOutsideTheEnumerationIsUnknown) {
-  EXPECT_STREQ(IoStatusName(static_cast<IoStatus>(99)), "unknown");
-  EXPECT_STREQ(IoErrorName(static_cast<IoError>(99)), "unknown");
-}
-
 }  // namespace
 }  // namespace echo

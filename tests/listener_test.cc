@@ -1,4 +1,4 @@
-// Tests for AcceptConnection's reading of accept4() failures, which decides
+// Tests for ListenerAcceptor's reading of accept4() failures, which decides
 // whether the server retries, backs off or logs. Loopback cannot make a
 // pending client fail on demand, so this binary links with
 // -Wl,--wrap=accept4 (see BUILD): the test scripts the errno of the next
@@ -6,6 +6,7 @@
 
 #include "src/posix/listener.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -64,10 +65,17 @@ constexpr Case kCases[] = {
     {ENOTSOCK, AcceptStatus::kFailed},
 };
 
-TEST(AcceptConnectionTest, EachErrnoGetsItsStatusAndIsKept) {
+// An acceptor on some open descriptor: accept4() is the test's own, so what
+// the descriptor is does not matter, only that the acceptor is not closed.
+ListenerAcceptor AnyAcceptor() {
+  return ListenerAcceptor(UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC)));
+}
+
+TEST(ListenerAcceptorTest, EachErrnoGetsItsStatusAndIsKept) {
+  ListenerAcceptor acceptor = AnyAcceptor();
   for (const Case& c : kCases) {
     g_next_errnos = {c.error};
-    const AcceptResult result = AcceptConnection(3);
+    const AcceptResult result = acceptor.Accept();
     EXPECT_EQ(result.status, c.status) << std::strerror(c.error);
     EXPECT_EQ(result.system_code, c.error) << std::strerror(c.error);
     EXPECT_FALSE(result.fd.valid());
@@ -75,9 +83,9 @@ TEST(AcceptConnectionTest, EachErrnoGetsItsStatusAndIsKept) {
   EXPECT_TRUE(g_next_errnos.empty());
 }
 
-TEST(AcceptConnectionTest, InterruptedCallsAreRepeatedNotReported) {
+TEST(ListenerAcceptorTest, InterruptedCallsAreRepeatedNotReported) {
   g_next_errnos = {EINTR, EINTR, EMFILE};
-  const AcceptResult result = AcceptConnection(3);
+  const AcceptResult result = AnyAcceptor().Accept();
   EXPECT_EQ(result.status, AcceptStatus::kOutOfDescriptors);
   EXPECT_EQ(result.system_code, EMFILE);
   EXPECT_TRUE(g_next_errnos.empty());

@@ -27,9 +27,10 @@ TEST(ServerFlagsTest, DefaultsServeLoopbackOn8192) {
 TEST(ServerFlagsTest, RobustnessDefaults) {
   const ServerOptions o = Parse({}).options;
   EXPECT_EQ(o.queue_limit, 64u * 1024);
-  EXPECT_EQ(o.idle_timeout, 60000);
+  EXPECT_EQ(o.idle_timeout, std::chrono::seconds(60));
+  EXPECT_EQ(o.send_timeout, std::chrono::seconds(60));
   EXPECT_EQ(o.max_connections, 10000u);
-  EXPECT_EQ(o.drain_timeout, 5000);
+  EXPECT_EQ(o.drain_timeout, std::chrono::seconds(5));
   EXPECT_EQ(o.log_level, LogLevel::kInfo);
 }
 
@@ -39,14 +40,15 @@ TEST(ServerFlagsTest, ParsesSizesSecondsCountsAndLevels) {
              "--drain-timeout=0", "--log-level", "debug"});
   ASSERT_EQ(r.action, Action::kRun) << r.error;
   EXPECT_EQ(r.options.queue_limit, 16384u);
-  EXPECT_EQ(r.options.idle_timeout, 250);
+  EXPECT_EQ(r.options.idle_timeout, std::chrono::milliseconds(250));
   EXPECT_EQ(r.options.max_connections, 3u);
-  EXPECT_EQ(r.options.drain_timeout, 0);
+  EXPECT_EQ(r.options.drain_timeout, Duration::zero());
   EXPECT_EQ(r.options.log_level, LogLevel::kDebug);
   EXPECT_EQ(Parse({"--queue-limit", "2M"}).options.queue_limit, 2u << 20);
   EXPECT_EQ(Parse({"--queue-limit", "16384"}).options.queue_limit, 16384u);
-  EXPECT_EQ(Parse({"--idle-timeout", "0"}).options.idle_timeout, 0);
-  EXPECT_EQ(Parse({"--idle-timeout", "1.5"}).options.idle_timeout, 1500);
+  EXPECT_EQ(Parse({"--idle-timeout", "0"}).options.idle_timeout, std::nullopt) << "0 is never";
+  EXPECT_EQ(Parse({"--send-timeout", "0"}).options.send_timeout, std::nullopt) << "0 is never";
+  EXPECT_EQ(Parse({"--idle-timeout", "1.5"}).options.idle_timeout, std::chrono::milliseconds(1500));
 }
 
 TEST(ServerFlagsTest, AcceptsBothValueSyntaxes) {

@@ -102,19 +102,15 @@ TEST(WriteQueueTest, RoomShrinksAsBytesQueue) {
   WriteQueue queue({4, 10});
   queue.Append(View("abc"));
   EXPECT_EQ(queue.room(), 7u);
-  EXPECT_FALSE(queue.paused());
 }
 
 TEST(WriteQueueTest, HighWatermarkPausesUntilLowWatermark) {
   WriteQueue queue({4, 10});
   queue.Append(View(Pattern(10, 'p')));
-  EXPECT_TRUE(queue.paused());
   EXPECT_EQ(queue.room(), 0u);
   queue.Consume(5);  // 5 left: above low, still paused (hysteresis).
-  EXPECT_TRUE(queue.paused());
   EXPECT_EQ(queue.room(), 0u);
   queue.Consume(1);  // 4 left: at low, resumes.
-  EXPECT_FALSE(queue.paused());
   EXPECT_EQ(queue.room(), 6u);
 }
 
@@ -125,20 +121,26 @@ TEST(WriteQueueTest, OverfilledQueueReportsNoRoomWithoutUnderflow) {
   EXPECT_EQ(queue.size(), 9u);
 }
 
+// A zero high watermark is raised to 1; a low one above the high one acts
+// as equal to it: the queue resumes as soon as it is below the high one.
 TEST(WriteQueueTest, InvalidWatermarksAreClamped) {
-  WriteQueue queue({50, 0});
-  EXPECT_EQ(queue.watermarks().high, 1u);
-  EXPECT_EQ(queue.watermarks().low, 1u);
-  EXPECT_EQ(queue.room(), 1u);
+  WriteQueue zero_high({50, 0});
+  EXPECT_EQ(zero_high.room(), 1u);
+  zero_high.Append(View("x"));
+  EXPECT_EQ(zero_high.room(), 0u);
+  WriteQueue low_above_high({50, 10});
+  low_above_high.Append(View(Pattern(10, 'c')));
+  EXPECT_EQ(low_above_high.room(), 0u);
+  low_above_high.Consume(1);
+  EXPECT_EQ(low_above_high.room(), 1u);
 }
 
 TEST(WriteQueueTest, ClearDropsEverythingAndResumes) {
   WriteQueue queue({1, 4});
   queue.Append(View("abcdef"));
-  ASSERT_TRUE(queue.paused());
+  ASSERT_EQ(queue.room(), 0u);
   queue.Clear();
   EXPECT_TRUE(queue.empty());
-  EXPECT_FALSE(queue.paused());
   EXPECT_EQ(queue.room(), 4u);
 }
 

@@ -30,7 +30,7 @@ struct FlagSpec {
   std::string (*apply)(const std::string& value, Options* options);
 };
 
-struct FlagWalk {
+struct [[nodiscard]] FlagWalk {
   enum class Outcome { kDone, kHelp, kVersion, kUsageError };
 
   Outcome outcome = Outcome::kDone;

@@ -13,7 +13,7 @@ constexpr int kMaxReadsPerEvent = 8;
 }  // namespace
 
 ConnectionDriver::ConnectionDriver(std::unique_ptr<Socket> socket,
-                                   EchoConnection::Options options, Millis now)
+                                   EchoConnection::Options options, Instant now)
     : socket_(std::move(socket)), connection_(options, now) {}
 
 ConnectionDriver::~ConnectionDriver() {
@@ -25,7 +25,7 @@ Interest ConnectionDriver::interest() const {
   return connection_.interest();
 }
 
-Interest ConnectionDriver::OnReadable(ReadBuffer scratch, Millis now) {
+Interest ConnectionDriver::OnReadable(ReadBuffer scratch, Instant now) {
   if (finished_) return {};
   if (lingering_) {
     DiscardUntilEof(scratch, now);
@@ -38,7 +38,7 @@ Interest ConnectionDriver::OnReadable(ReadBuffer scratch, Millis now) {
   return ReleaseIfClosed(now);
 }
 
-Interest ConnectionDriver::OnWritable(Millis now) {
+Interest ConnectionDriver::OnWritable(Instant now) {
   if (finished_) return {};
   if (lingering_) return interest();
   socket_full_ = false;
@@ -46,7 +46,7 @@ Interest ConnectionDriver::OnWritable(Millis now) {
   return ReleaseIfClosed(now);
 }
 
-Interest ConnectionDriver::OnTimer(Millis now) {
+Interest ConnectionDriver::OnTimer(Instant now) {
   if (finished_) return {};
   if (lingering_) {
     if (now >= linger_deadline_) CloseSocket();
@@ -56,12 +56,13 @@ Interest ConnectionDriver::OnTimer(Millis now) {
   return ReleaseIfClosed(now);
 }
 
-Millis ConnectionDriver::Deadline() const {
-  if (finished_) return -1;
-  return lingering_ ? linger_deadline_ : connection_.TimerDeadline();
+std::optional<Instant> ConnectionDriver::Deadline() const {
+  if (finished_) return std::nullopt;
+  if (lingering_) return linger_deadline_;
+  return connection_.TimerDeadline();
 }
 
-Interest ConnectionDriver::Drain(Millis now) {
+Interest ConnectionDriver::Drain(Instant now) {
   if (finished_ || lingering_) return interest();
   connection_.Drain();
   return ReleaseIfClosed(now);
@@ -73,13 +74,14 @@ void ConnectionDriver::Abort() {
     CloseSocket();
     return;
   }
+  // An aborted connection is not closed gracefully: no FIN, no linger.
   connection_.Abort();
-  ReleaseIfClosed(0);  // Not graceful: no linger, so the time is unused.
+  CloseSocket();
 }
 
 // Input after a drain is not echoed: read it away until the peer's EOF, so
 // that the final close finds no unread bytes and sends a FIN, not a reset.
-void ConnectionDriver::DiscardUntilEof(ReadBuffer scratch, Millis now) {
+void ConnectionDriver::DiscardUntilEof(ReadBuffer scratch, Instant now) {
   for (int i = 0; i < kMaxReadsPerEvent; ++i) {
     const IoResult result = socket_->Read(scratch.data, scratch.size);
     if (result.status == IoStatus::kWouldBlock) return;
@@ -97,21 +99,22 @@ void ConnectionDriver::CloseSocket() {
   finished_ = true;
 }
 
-void ConnectionDriver::ReadAvailable(ReadBuffer scratch, Millis now) {
+void ConnectionDriver::ReadAvailable(ReadBuffer scratch, Instant now) {
   for (int i = 0; i < kMaxReadsPerEvent; ++i) {
     const size_t wanted = std::min(scratch.size, connection_.ReadRoom());
     if (wanted == 0) return;
     const IoResult result = socket_->Read(scratch.data, wanted);
     switch (result.status) {
       case IoStatus::kOk: {
-        // Never more than ReadRoom(), so the connection takes it all.
         const ByteView data{scratch.data, result.bytes};
         if (connection_.queued() == 0 && !socket_full_) {
           const size_t echoed = WriteFrom(data);
           connection_.OnDataEchoedDirectly(data, echoed, now);
           if (connection_.closed()) return;  // The write failed.
         } else {
-          connection_.OnData(data, now);
+          // Never more than ReadRoom() (see `wanted`): it takes them all,
+          // and no rest is left in `scratch` to keep.
+          static_cast<void>(connection_.OnData(data, now));
         }
         if (result.bytes < wanted) return;  // Kernel buffer drained.
         break;
@@ -128,7 +131,7 @@ void ConnectionDriver::ReadAvailable(ReadBuffer scratch, Millis now) {
   }
 }
 
-void ConnectionDriver::WriteQueued(Millis now) {
+void ConnectionDriver::WriteQueued(Instant now) {
   while (!connection_.closed()) {
     const ByteView pending = connection_.PendingOutput();
     if (pending.empty()) return;
@@ -168,7 +171,7 @@ size_t ConnectionDriver::WriteFrom(ByteView bytes) {
   return written;
 }
 
-Interest ConnectionDriver::ReleaseIfClosed(Millis now) {
+Interest ConnectionDriver::ReleaseIfClosed(Instant now) {
   if (!connection_.closed()) return connection_.interest();
   if (IsGracefulClose(connection_.close_reason())) {
     // Send our FIN after the last echoed byte. If that fails the peer is

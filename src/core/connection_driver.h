@@ -28,10 +28,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "src/core/echo_connection.h"
+#include "src/core/monotonic_time.h"
 #include "src/core/socket.h"
-#include "src/core/millis.h"
 #include "src/core/write_queue.h"
 
 namespace echo {
@@ -46,11 +47,11 @@ struct ReadBuffer {
 class ConnectionDriver {
  public:
   // How long a lingering connection waits for more input before closing.
-  static constexpr Millis kLingerTimeout = 1000;
+  static constexpr Duration kLingerTimeout = std::chrono::seconds(1);
 
   // Takes ownership of `socket` (non-null); the connection starts at `now`.
   ConnectionDriver(std::unique_ptr<Socket> socket,
-                   EchoConnection::Options options, Millis now);
+                   EchoConnection::Options options, Instant now);
   // Closes the socket if it is still open.
   ~ConnectionDriver();
 
@@ -60,48 +61,47 @@ class ConnectionDriver {
   // The socket is readable (or has hung up). `scratch` must be non-empty.
   // Returns what the connection wants next; none() means the socket has been
   // closed and the driver can be destroyed.
-  Interest OnReadable(ReadBuffer scratch, Millis now);
+  Interest OnReadable(ReadBuffer scratch, Instant now);
 
   // The socket is writable. Same return contract as OnReadable().
-  Interest OnWritable(Millis now);
+  Interest OnWritable(Instant now);
 
   // The owner's timer fired. Closes the connection if it has been idle for
   // its timeout, or ends a linger that is over; otherwise the caller re-arms
   // for Deadline(). Same return contract as OnReadable().
-  Interest OnTimer(Millis now);
+  Interest OnTimer(Instant now);
 
   // When OnTimer() should next be called: the idle or send deadline, or the
-  // end of a linger; negative for never.
-  Millis Deadline() const;
+  // end of a linger; nullopt for never.
+  std::optional<Instant> Deadline() const;
 
   // The owner is stopping: reads stop, and the connection closes cleanly
   // once its queue is written (at once if empty), lingering as described
   // above. Same return contract as OnReadable().
-  Interest Drain(Millis now);
+  Interest Drain(Instant now);
 
   // Closes the connection now, dropping anything queued.
   void Abort();
 
+  // What the driver wants now: what the last call returned.
   Interest interest() const;
-  // True once the socket has been released.
-  bool finished() const { return finished_; }
   // True after a drained connection's FIN, until the peer's EOF.
   bool lingering() const { return lingering_; }
   const EchoConnection& connection() const { return connection_; }
 
  private:
-  void ReadAvailable(ReadBuffer scratch, Millis now);
-  void WriteQueued(Millis now);
-  void DiscardUntilEof(ReadBuffer scratch, Millis now);
+  void ReadAvailable(ReadBuffer scratch, Instant now);
+  void WriteQueued(Instant now);
+  void DiscardUntilEof(ReadBuffer scratch, Instant now);
   void CloseSocket();
   size_t WriteFrom(ByteView bytes);
-  Interest ReleaseIfClosed(Millis now);
+  Interest ReleaseIfClosed(Instant now);
 
   std::unique_ptr<Socket> socket_;
   EchoConnection connection_;
   bool finished_ = false;
   bool lingering_ = false;
-  Millis linger_deadline_ = -1;
+  Instant linger_deadline_;  // Meaningful while lingering_.
   // Set within one event once a write is refused (short, EAGAIN or error).
   bool socket_full_ = false;
 };

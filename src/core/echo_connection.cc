@@ -4,6 +4,15 @@
 #include <cstdint>
 
 namespace echo {
+namespace {
+
+// A timeout that is not positive means none: it would expire at once.
+std::optional<Duration> PositiveOrNever(std::optional<Duration> timeout) {
+  if (timeout && *timeout > Duration::zero()) return timeout;
+  return std::nullopt;
+}
+
+}  // namespace
 
 const char* CloseReasonName(CloseReason reason) {
   switch (reason) {
@@ -20,20 +29,18 @@ const char* CloseReasonName(CloseReason reason) {
   return "unknown";
 }
 
-EchoConnection::EchoConnection(Options options, Millis now)
+EchoConnection::EchoConnection(Options options, Instant now)
     : queue_(options.watermarks),
-      idle_timeout_(options.idle_timeout > 0 ? options.idle_timeout : 0),
-      send_timeout_(options.send_timeout > 0 ? options.send_timeout : 0),
+      idle_timeout_(PositiveOrNever(options.idle_timeout)),
+      send_timeout_(PositiveOrNever(options.send_timeout)),
       last_activity_(now) {}
-
-EchoConnection::EchoConnection() : EchoConnection(Options(), 0) {}
 
 size_t EchoConnection::ReadRoom() const {
   if (closed() || peer_eof_ || draining_) return 0;
   return queue_.room();
 }
 
-size_t EchoConnection::OnData(ByteView bytes, Millis now) {
+size_t EchoConnection::OnData(ByteView bytes, Instant now) {
   const size_t accepted = std::min(bytes.size, ReadRoom());
   if (accepted == 0) return 0;
   if (queue_.empty()) last_write_ = now;  // Output starts waiting now.
@@ -44,7 +51,7 @@ size_t EchoConnection::OnData(ByteView bytes, Millis now) {
 }
 
 void EchoConnection::OnDataEchoedDirectly(ByteView bytes, size_t echoed,
-                                          Millis now) {
+                                          Instant now) {
   if (bytes.empty()) return;
   echoed = std::min(echoed, bytes.size);
   if (closed()) {
@@ -88,7 +95,7 @@ void EchoConnection::Abort() {
   if (!closed()) Close(CloseReason::kAborted);
 }
 
-void EchoConnection::OnWritten(size_t count, Millis now) {
+void EchoConnection::OnWritten(size_t count, Instant now) {
   if (closed()) return;
   count = std::min(count, queue_.size());
   if (count > 0) last_activity_ = last_write_ = now;
@@ -108,29 +115,26 @@ void EchoConnection::FinishIfFlushed() {
   }
 }
 
-Millis EchoConnection::IdleDeadline() const {
-  if (closed() || idle_timeout_ == 0) return -1;
-  return last_activity_ + idle_timeout_;
+std::optional<Instant> EchoConnection::IdleDeadline() const {
+  if (closed() || !idle_timeout_) return std::nullopt;
+  return last_activity_ + *idle_timeout_;
 }
 
-Millis EchoConnection::SendDeadline() const {
-  if (closed() || send_timeout_ == 0 || queue_.empty()) return -1;
-  return last_write_ + send_timeout_;
+std::optional<Instant> EchoConnection::SendDeadline() const {
+  if (closed() || !send_timeout_ || queue_.empty()) return std::nullopt;
+  return last_write_ + *send_timeout_;
 }
 
-Millis EchoConnection::TimerDeadline() const {
-  const Millis idle = IdleDeadline();
-  const Millis send = SendDeadline();
-  if (idle < 0 || send < 0) return std::max(idle, send);
-  return std::min(idle, send);
+std::optional<Instant> EchoConnection::TimerDeadline() const {
+  return Earlier(IdleDeadline(), SendDeadline());
 }
 
-void EchoConnection::OnTimer(Millis now) {
-  const Millis send = SendDeadline();
-  const Millis idle = IdleDeadline();
-  if (send >= 0 && now >= send) {
+void EchoConnection::OnTimer(Instant now) {
+  const std::optional<Instant> send = SendDeadline();
+  const std::optional<Instant> idle = IdleDeadline();
+  if (send && now >= *send) {
     Close(CloseReason::kSendTimeout);
-  } else if (idle >= 0 && now >= idle) {
+  } else if (idle && now >= *idle) {
     Close(CloseReason::kIdleTimeout);
   }
 }

@@ -34,17 +34,20 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "src/core/bytes.h"
 #include "src/core/io_result.h"
-#include "src/core/millis.h"
+#include "src/core/monotonic_time.h"
 #include "src/core/write_queue.h"
 
 namespace echo {
 
 // What a connection wants from its socket next. Both false means it is
-// closed and its socket should be released.
-struct Interest {
+// closed and its socket should be released. [[nodiscard]]: an owner that
+// drops it leaves its watcher armed for the wrong events, or a closed
+// connection in place.
+struct [[nodiscard]] Interest {
   bool read = false;
   bool write = false;
 
@@ -78,15 +81,14 @@ class EchoConnection {
  public:
   struct Options {
     WriteQueue::Watermarks watermarks;  // Bounds the queued output.
-    Millis idle_timeout = 0;            // 0: never time out.
-    Millis send_timeout = 0;            // 0: never time out.
+    // Positive, or nullopt for never; a zero or negative one means never too.
+    std::optional<Duration> idle_timeout;
+    std::optional<Duration> send_timeout;
   };
 
-  // A new connection, open for reading, last active at `now`. Every `now`
-  // passed to a connection is non-negative and never decreases.
-  explicit EchoConnection(Options options, Millis now = 0);
-  // Default options (no idle timeout), at time 0.
-  EchoConnection();
+  // A new connection, open for reading, last active at `now`. The `now`
+  // passed to a connection never decreases.
+  EchoConnection(Options options, Instant now);
 
   EchoConnection(const EchoConnection&) = delete;
   EchoConnection& operator=(const EchoConnection&) = delete;
@@ -98,7 +100,7 @@ class EchoConnection {
   // The peer sent `bytes`. Queues and returns min(bytes.size, ReadRoom());
   // the caller keeps any rest (a caller that reads at most ReadRoom() bytes
   // never has one).
-  size_t OnData(ByteView bytes, Millis now);
+  [[nodiscard]] size_t OnData(ByteView bytes, Instant now);
 
   // The peer sent `bytes`, and because nothing was queued the owner already
   // wrote the first `echoed` of them straight back (saving a copy and an
@@ -106,7 +108,7 @@ class EchoConnection {
   // queued() == 0, `bytes.size <= ReadRoom()` and `echoed <= bytes.size`.
   // If the echo's own write failed and closed the connection, the bytes are
   // still counted as received (they were read), and nothing is queued.
-  void OnDataEchoedDirectly(ByteView bytes, size_t echoed, Millis now);
+  void OnDataEchoedDirectly(ByteView bytes, size_t echoed, Instant now);
 
   // The peer shut down its sending side. Idempotent. Finishes the connection
   // at once if nothing is queued.
@@ -130,46 +132,40 @@ class EchoConnection {
 
   // The socket took the first `count` queued bytes. Requires
   // `count <= queued()`.
-  void OnWritten(size_t count, Millis now);
+  void OnWritten(size_t count, Instant now);
 
-  // When the idle timeout expires if nothing moves: last activity plus the
-  // timeout. A negative value means never (no timeout, or closed).
-  Millis IdleDeadline() const;
-
-  // When the send timeout expires if no queued byte is written: the last
-  // write (or the moment output was first queued) plus the timeout.
-  // Negative when nothing is queued, without a send timeout, or closed.
-  Millis SendDeadline() const;
-
-  // The earlier of IdleDeadline() and SendDeadline(); negative for never.
-  Millis TimerDeadline() const;
+  // When OnTimer() closes the connection if nothing moves: the earlier of
+  //   - the idle deadline: the last activity plus the idle timeout;
+  //   - the send deadline, while output is queued: the last write (or the
+  //     moment output was queued into an empty queue) plus the send timeout.
+  // Never (nullopt) without a deadline of either kind, or once closed.
+  std::optional<Instant> TimerDeadline() const;
 
   // The owner's timer fired: closes with kSendTimeout or kIdleTimeout if
   // `now` has reached that deadline, otherwise does nothing (the owner
   // re-arms its timer for TimerDeadline(); libev's manual recommends exactly
   // this lazy scheme).
-  void OnTimer(Millis now);
+  void OnTimer(Instant now);
 
   Interest interest() const;
   bool closed() const { return reason_ != CloseReason::kNone; }
   CloseReason close_reason() const { return reason_; }
-  bool peer_closed() const { return peer_eof_; }
-  bool draining() const { return draining_; }
 
   size_t queued() const { return queue_.size(); }
-  const WriteQueue::Watermarks& watermarks() const { return queue_.watermarks(); }
   uint64_t bytes_received() const { return bytes_received_; }
   uint64_t bytes_sent() const { return bytes_sent_; }
 
  private:
   void Close(CloseReason reason);
   void FinishIfFlushed();
+  std::optional<Instant> IdleDeadline() const;
+  std::optional<Instant> SendDeadline() const;
 
   WriteQueue queue_;
-  Millis idle_timeout_;
-  Millis send_timeout_;
-  Millis last_activity_;
-  Millis last_write_ = 0;  // Or when output was queued into an empty queue.
+  std::optional<Duration> idle_timeout_;  // Positive when set.
+  std::optional<Duration> send_timeout_;  // Positive when set.
+  Instant last_activity_;
+  Instant last_write_;  // Or when output was queued into an empty queue.
   CloseReason reason_ = CloseReason::kNone;
   bool peer_eof_ = false;
   bool draining_ = false;

@@ -26,24 +26,4 @@ IoResult IoResultFromRaw(RawIo raw, IoDirection direction) {
   }
 }
 
-const char* IoStatusName(IoStatus status) {
-  switch (status) {
-    case IoStatus::kOk: return "ok";
-    case IoStatus::kWouldBlock: return "would-block";
-    case IoStatus::kEof: return "eof";
-    case IoStatus::kError: return "error";
-  }
-  return "unknown";
-}
-
-const char* IoErrorName(IoError error) {
-  switch (error) {
-    case IoError::kNone: return "none";
-    case IoError::kConnectionReset: return "connection-reset";
-    case IoError::kBrokenPipe: return "broken-pipe";
-    case IoError::kOther: return "other";
-  }
-  return "unknown";
-}
-
 }  // namespace echo

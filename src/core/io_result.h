@@ -2,6 +2,8 @@
 // place where raw system-call outcomes (return value + errno) are mapped to it.
 //
 // Callers of a Socket never look at errno: they switch on IoResult::status.
+// Both result types are [[nodiscard]]: an operation whose outcome nobody
+// reads is a lost byte count, or an error that never closes anything.
 // The mapping and the EINTR retry loop live here, in plain functions over
 // integers, so that the POSIX socket and the fake sockets used by tests and
 // fuzzers share exactly the same translation.
@@ -28,7 +30,7 @@ enum class IoError : uint8_t {
   kOther,            // Anything else; `system_code` keeps the errno value.
 };
 
-struct IoResult {
+struct [[nodiscard]] IoResult {
   IoStatus status = IoStatus::kOk;
   IoError error = IoError::kNone;
   size_t bytes = 0;     // Valid when status == kOk.
@@ -41,12 +43,12 @@ struct IoResult {
     return {IoStatus::kError, error, 0, system_code};
   }
 
-  bool ok() const { return status == IoStatus::kOk; }
+  [[nodiscard]] bool ok() const { return status == IoStatus::kOk; }
 };
 
 // What a system call returned: `value` as returned, `saved_errno` as errno
 // read right after the call (ignored unless `value < 0`).
-struct RawIo {
+struct [[nodiscard]] RawIo {
   long value = 0;
   int saved_errno = 0;
 };
@@ -60,7 +62,7 @@ enum class IoDirection : uint8_t { kRead, kWrite };
 IoResult IoResultFromRaw(RawIo raw, IoDirection direction);
 
 // True if `raw` is an interrupted call that must simply be repeated.
-inline bool IsInterrupted(RawIo raw);
+[[nodiscard]] inline bool IsInterrupted(RawIo raw);
 
 // Calls `call()` (returning RawIo) until it is not interrupted by a signal,
 // then maps the outcome. `call` must be safe to repeat after EINTR, which
@@ -71,10 +73,6 @@ IoResult RetryInterrupted(RawCall&& call, IoDirection direction) {
   while (IsInterrupted(raw)) raw = call();
   return IoResultFromRaw(raw, direction);
 }
-
-// A short lowercase name for `status`/`error`, for logs and test messages.
-const char* IoStatusName(IoStatus status);
-const char* IoErrorName(IoError error);
 
 // ---- implementation details ----
 

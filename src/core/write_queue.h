@@ -2,8 +2,10 @@
 //
 // A FIFO of byte blocks with one copy in and none out: Append() copies the
 // caller's bytes once, Front() exposes the oldest contiguous run for a write
-// call, Consume() drops what the socket took. Memory is held only while bytes
-// are queued: an empty queue owns no blocks.
+// call, Consume() drops what the socket took. A block is freed as soon as it
+// is drained, so an empty queue owns no blocks; it keeps at most a small
+// block list (room for two entries), which saves an allocation when the next
+// echo is queued.
 //
 // The queue also keeps the backpressure rule of a connection: it has a high
 // and a low watermark, and once it has reached the high one it reports no
@@ -26,8 +28,9 @@ namespace echo {
 
 class WriteQueue {
  public:
-  // Watermarks in bytes. Requires `low <= high` and `high > 0`; Create-time
-  // values outside that are clamped (low to high, high to 1).
+  // Watermarks in bytes, meaningful with `low <= high` and `high > 0`: the
+  // constructor raises `high` to at least 1 and lowers `low` to at most
+  // `high`.
   struct Watermarks {
     size_t low = 16 * 1024;
     size_t high = 64 * 1024;
@@ -50,8 +53,8 @@ class WriteQueue {
   // if the queue is empty. Valid until the next non-const call.
   ByteView Front() const;
 
-  // Drops the first `count` queued bytes (may span blocks). Requires
-  // `count <= size()`; a larger count empties the queue.
+  // Drops the first `count` queued bytes (may span blocks); a count beyond
+  // size() empties the queue.
   void Consume(size_t count);
 
   // Drops everything and frees every block.
@@ -64,11 +67,6 @@ class WriteQueue {
   // watermark; 0 from the moment it reaches it until it drains to the low one.
   size_t room() const { return paused_ ? 0 : watermarks_.high - size_; }
 
-  // True from reaching the high watermark until draining to the low one.
-  bool paused() const { return paused_; }
-
-  const Watermarks& watermarks() const { return watermarks_; }
-
  private:
   struct Block {
     std::unique_ptr<uint8_t[]> bytes;
@@ -80,11 +78,11 @@ class WriteQueue {
   void UpdatePaused();
 
   Watermarks watermarks_;
-  // A vector, not a deque: an empty std::deque already allocates, and an
-  // idle connection should hold nothing. Blocks before `head_` are drained
-  // (freed); they are erased only once they are at least half the vector, so
-  // consuming from the front is amortized O(1) however many blocks a large
-  // queue limit lets accumulate.
+  // A vector, not a deque: an empty std::deque already allocates (over 500
+  // bytes in libstdc++), and an idle connection should hold next to nothing.
+  // Blocks before `head_` are drained (freed); they are erased only once
+  // they are at least half the vector, so consuming from the front is
+  // amortized O(1) however many blocks a large queue limit lets accumulate.
   std::vector<Block> blocks_;
   size_t head_ = 0;  // The first block not yet drained.
   size_t size_ = 0;

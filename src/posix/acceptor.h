@@ -30,7 +30,7 @@ enum class AcceptStatus {
   kFailed,            // Anything else; `system_code` says what.
 };
 
-struct AcceptResult {
+struct [[nodiscard]] AcceptResult {
   AcceptStatus status = AcceptStatus::kFailed;
   UniqueFd fd;
   int system_code = 0;  // errno, unless status == kAccepted.
@@ -53,7 +53,7 @@ class Acceptor {
   // Opens a descriptor that costs nothing but a slot in the descriptor
   // table, held so that one slot can be freed when the table is full;
   // invalid if none could be opened.
-  virtual UniqueFd OpenReserve() = 0;
+  [[nodiscard]] virtual UniqueFd OpenReserve() = 0;
 
   // Stops listening: clients still pending are dropped by the kernel, and
   // Accept() reports kWouldBlock from now on. Idempotent.
@@ -68,7 +68,7 @@ AcceptResult AcceptResultFromRaw(RawIo raw);
 // address (an IPv4-mapped IPv6 address counts as IPv4), or the /64 prefix
 // of an IPv6 address, since one host commonly holds a whole /64. A short
 // binary string, used as a key only; empty for other families.
-std::string PeerGroupOf(const sockaddr_storage& address, socklen_t length);
+[[nodiscard]] std::string PeerGroupOf(const sockaddr_storage& address, socklen_t length);
 
 // Calls `call()` (an accept returning RawIo) until it is not interrupted by a
 // signal, then maps the outcome, as RetryInterrupted() does for reads and

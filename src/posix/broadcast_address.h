@@ -17,7 +17,7 @@ namespace echo {
 // True for 255.255.255.255 and for the broadcast address of an interface
 // of this host, written as IPv4 or IPv4-mapped IPv6. False for anything
 // else, and when the interfaces cannot be read.
-bool IsBroadcastAddress(const SocketAddress& address);
+[[nodiscard]] bool IsBroadcastAddress(const SocketAddress& address);
 
 }  // namespace echo
 

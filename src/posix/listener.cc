@@ -50,6 +50,20 @@ std::string SetListenerOptions(int fd, int family, const ListenOptions& options)
   return failed;
 }
 
+// Accepts one pending connection from `listen_fd`, repeating on EINTR.
+AcceptResult AcceptConnection(int listen_fd) {
+  sockaddr_storage peer{};
+  socklen_t length = 0;
+  AcceptResult result = RetryAccept([&] {
+    length = sizeof(peer);
+    const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &length,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+    return RawIo{fd, errno};
+  });
+  if (result.status == AcceptStatus::kAccepted) result.peer_group = PeerGroupOf(peer, length);
+  return result;
+}
+
 }  // namespace
 
 ListenResult OpenListener(const SocketAddress& address, const ListenOptions& options) {
@@ -72,19 +86,6 @@ ListenResult OpenListener(const SocketAddress& address, const ListenOptions& opt
   ListenResult result;
   result.fd = std::move(fd);
   result.bound = SocketAddress::FromKernel(bound, length);
-  return result;
-}
-
-AcceptResult AcceptConnection(int listen_fd) {
-  sockaddr_storage peer{};
-  socklen_t length = 0;
-  AcceptResult result = RetryAccept([&] {
-    length = sizeof(peer);
-    const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &length,
-                             SOCK_NONBLOCK | SOCK_CLOEXEC);
-    return RawIo{fd, errno};
-  });
-  if (result.status == AcceptStatus::kAccepted) result.peer_group = PeerGroupOf(peer, length);
   return result;
 }
 

@@ -16,7 +16,7 @@
 
 namespace echo {
 
-struct ListenResult {
+struct [[nodiscard]] ListenResult {
   UniqueFd fd;                         // Valid on success.
   std::optional<SocketAddress> bound;  // The actual address (port 0 resolved).
   std::string error;                   // One line, empty on success.
@@ -39,10 +39,8 @@ struct ListenOptions {
 // the option: "cannot listen on [::]:80: setsockopt IPV6_V6ONLY=0: ...".
 ListenResult OpenListener(const SocketAddress& address, const ListenOptions& options = {});
 
-// Accepts one pending connection from `listen_fd`, repeating on EINTR.
-AcceptResult AcceptConnection(int listen_fd);
-
-// The Acceptor of a real listening socket (from OpenListener()).
+// The Acceptor of a real listening socket (from OpenListener()): accept4()
+// with its result read by AcceptResultFromRaw(), repeated on EINTR.
 class ListenerAcceptor : public Acceptor {
  public:
   explicit ListenerAcceptor(UniqueFd listener) : listener_(std::move(listener)) {}
@@ -50,7 +48,7 @@ class ListenerAcceptor : public Acceptor {
   int ready_fd() const override { return listener_.get(); }
   AcceptResult Accept() override;
   // A read-only /dev/null.
-  UniqueFd OpenReserve() override;
+  [[nodiscard]] UniqueFd OpenReserve() override;
   void Close() override { listener_.reset(); }
 
  private:

@@ -25,11 +25,11 @@ class SocketAddress {
   // leading zero). Returns
   // nullopt for anything else: host names, a zone on IPv4, a zone that
   // names no interface.
-  static std::optional<SocketAddress> Parse(const std::string& host,
+  [[nodiscard]] static std::optional<SocketAddress> Parse(const std::string& host,
                                             uint16_t port);
   // Copies an address filled in by the kernel (getsockname, accept).
   // Requires an AF_INET or AF_INET6 address of `length` bytes.
-  static SocketAddress FromKernel(const sockaddr_storage& storage,
+  [[nodiscard]] static SocketAddress FromKernel(const sockaddr_storage& storage,
                                   socklen_t length);
 
   const sockaddr* get() const {

@@ -29,7 +29,7 @@ class UniqueFd {
   bool valid() const { return fd_ >= 0; }
 
   // Gives up ownership without closing; returns the descriptor.
-  int release() { return std::exchange(fd_, -1); }
+  [[nodiscard]] int release() { return std::exchange(fd_, -1); }
 
   // Closes the owned descriptor (if any) and takes `fd`. close() is not
   // retried on EINTR: on Linux the descriptor is released either way.

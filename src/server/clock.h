@@ -13,7 +13,7 @@
 #include <functional>
 #include <memory>
 
-#include "src/core/millis.h"
+#include "src/core/monotonic_time.h"
 
 namespace echo {
 
@@ -23,9 +23,9 @@ class Timer {
  public:
   virtual ~Timer() = default;
 
-  // Fires once, `delay` (>= 0) milliseconds from the clock's Now(); restarts
-  // a timer that is already running.
-  virtual void Start(Millis delay) = 0;
+  // Fires once, `delay` from the clock's Now() (a negative delay is zero);
+  // restarts a timer that is already running.
+  virtual void Start(Duration delay) = 0;
   // Cancels a pending firing. Idempotent.
   virtual void Stop() = 0;
   // True between Start() and the firing or Stop().
@@ -36,12 +36,12 @@ class Clock {
  public:
   virtual ~Clock() = default;
 
-  // Milliseconds on a clock that never goes back.
-  virtual Millis Now() = 0;
+  // The time on a clock that never goes back.
+  [[nodiscard]] virtual Instant Now() = 0;
 
   // A stopped timer that runs `on_fire` when it fires. The clock must
   // outlive it.
-  virtual std::unique_ptr<Timer> NewTimer(std::function<void()> on_fire) = 0;
+  [[nodiscard]] virtual std::unique_ptr<Timer> NewTimer(std::function<void()> on_fire) = 0;
 };
 
 }  // namespace echo

@@ -47,7 +47,7 @@ struct EchoServer::Client {
   // when it fires (libev manual, "Be smart about timeouts", method 2): most
   // events move the deadline without touching the timer.
   std::unique_ptr<Timer> idle_timer;
-  Millis armed_for = -1;  // The deadline idle_timer was last started for.
+  Instant armed_for;  // The deadline idle_timer runs for, while it runs.
   ClientList::iterator position;
 };
 
@@ -111,7 +111,7 @@ void EchoServer::Stop() {
 void EchoServer::Drain(std::function<void()> on_drained) {
   StopAccepting();
   on_drained_ = std::move(on_drained);
-  const Millis now = clock_->Now();
+  const Instant now = clock_->Now();
   for (auto it = clients_.begin(); it != clients_.end();) {
     Client* client = (it++)->get();  // Rearm may retire (and unlink) it.
     Rearm(client, client->driver.Drain(now));
@@ -273,7 +273,7 @@ void EchoServer::OnClientReady(Client* client, int revents) {
     OnClientLoopError(client);
     return;
   }
-  const Millis now = clock_->Now();
+  const Instant now = clock_->Now();
   Interest interest = client->driver.interest();
   if (revents & ev::READ) {
     interest = client->driver.OnReadable(
@@ -303,7 +303,7 @@ void EchoServer::OnClientLoopError(Client* client) {
 }
 
 void EchoServer::OnClientTimer(Client* client) {
-  const Millis now = clock_->Now();
+  const Instant now = clock_->Now();
   const Interest interest = client->driver.OnTimer(now);
   Rearm(client, interest);
 }
@@ -323,10 +323,10 @@ void EchoServer::Rearm(Client* client, Interest interest) {
   // is re-armed. A deadline that moves earlier (output starts waiting under
   // a send timeout shorter than the idle timeout, or a linger starts) re-arms
   // it now.
-  const Millis deadline = client->driver.Deadline();
-  if (deadline >= 0 && (!client->idle_timer->active() || deadline < client->armed_for)) {
-    client->idle_timer->Start(std::max<Millis>(0, deadline - clock_->Now()));
-    client->armed_for = deadline;
+  const std::optional<Instant> deadline = client->driver.Deadline();
+  if (deadline && (!client->idle_timer->active() || *deadline < client->armed_for)) {
+    client->idle_timer->Start(*deadline - clock_->Now());
+    client->armed_for = *deadline;
   }
 }
 

@@ -26,13 +26,14 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "src/core/connection_driver.h"
 #include "src/core/echo_connection.h"
-#include "src/core/millis.h"
+#include "src/core/monotonic_time.h"
 #include "src/core/write_queue.h"
 #include "src/posix/acceptor.h"
 #include "src/posix/unique_fd.h"
@@ -70,7 +71,7 @@ class EchoServer {
   // How long accepting pauses when even the reserve descriptor cannot make
   // room to refuse a client (system-wide ENFILE, no memory, no reserve):
   // the listener would otherwise stay readable and the loop spin.
-  static constexpr Millis kAcceptBackoff = 100;
+  static constexpr Duration kAcceptBackoff = std::chrono::milliseconds(100);
 
   // Serves the clients of `acceptor` on `loop`, timing with `clock`; both
   // must outlive the server. Starts watching at once; the caller runs the
@@ -144,7 +145,7 @@ class EchoServer {
   std::vector<std::unique_ptr<Client>> retired_;
   EchoServerStats stats_;  // bytes_in/out count retired connections only.
   bool refusing_ = false;  // Logged once per spell of refusals.
-  LogRateLimit accept_warnings_{1000};
+  LogRateLimit accept_warnings_{std::chrono::seconds(1)};
   bool loop_error_logged_ = false;  // Only the first is logged; all counted.
   std::function<void()> on_drained_;  // Set while draining.
 };

@@ -24,7 +24,7 @@ namespace echo {
 // loop. Returns false, with the error logged, if there is no loop to run;
 // exits the process with status 1 if libev meets a system error, now or
 // later.
-bool CreateDefaultLoop();
+[[nodiscard]] bool CreateDefaultLoop();
 
 }  // namespace echo
 

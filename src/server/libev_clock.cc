@@ -14,7 +14,10 @@ class LibevTimer : public Timer {
   }
   ~LibevTimer() override { watcher_.stop(); }
 
-  void Start(Millis delay) override { watcher_.start(delay / 1000.0, 0.0); }
+  void Start(Duration delay) override {
+    const double seconds = std::chrono::duration<double>(delay).count();
+    watcher_.start(seconds > 0 ? seconds : 0.0, 0.0);
+  }
   void Stop() override { watcher_.stop(); }
   bool active() const override { return watcher_.is_active(); }
 
@@ -27,10 +30,9 @@ class LibevTimer : public Timer {
 
 }  // namespace
 
-Millis LibevClock::Now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+Instant LibevClock::Now() {
+  return Instant(std::chrono::duration_cast<Duration>(
+      std::chrono::steady_clock::now().time_since_epoch()));
 }
 
 std::unique_ptr<Timer> LibevClock::NewTimer(std::function<void()> on_fire) {

@@ -20,7 +20,7 @@ class LibevClock : public Clock {
   // ev_now() follows the wall clock (a clock step would close busy
   // connections as idle, or keep idle ones open). ev_timer runs on
   // monotonic time too, so deadlines and timers agree.
-  Millis Now() override;
+  Instant Now() override;
   std::unique_ptr<Timer> NewTimer(std::function<void()> on_fire) override;
 
  private:

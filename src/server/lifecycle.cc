@@ -1,5 +1,6 @@
 #include "src/server/lifecycle.h"
 
+#include <chrono>
 #include <utility>
 
 #include "src/server/log.h"
@@ -18,7 +19,7 @@ void LogStats(const char* when, const EchoServerStats& s) {
       static_cast<unsigned long long>(s.loop_errors));
 }
 
-Lifecycle::Lifecycle(EchoServer* server, Clock* clock, Millis drain_timeout,
+Lifecycle::Lifecycle(EchoServer* server, Clock* clock, Duration drain_timeout,
                      std::function<void()> on_finished)
     : server_(server),
       drain_timeout_(drain_timeout),
@@ -35,7 +36,8 @@ void Lifecycle::OnStopSignal(int signum) {
   }
   draining_ = true;
   Log(LogLevel::kInfo, "signal %d: draining %zu connections (up to %.3f s)",
-      signum, server_->stats().open, drain_timeout_ / 1000.0);
+      signum, server_->stats().open,
+      std::chrono::duration<double>(drain_timeout_).count());
   drain_timer_->Start(drain_timeout_);
   // With no connection left this runs at once; otherwise from the loop.
   server_->Drain([this] { Finish(); });

@@ -16,7 +16,7 @@
 #include <functional>
 #include <memory>
 
-#include "src/core/millis.h"
+#include "src/core/monotonic_time.h"
 #include "src/server/clock.h"
 #include "src/server/echo_server.h"
 
@@ -29,7 +29,7 @@ void LogStats(const char* when, const EchoServerStats& stats);
 class Lifecycle {
  public:
   // `server` and `clock` must outlive the lifecycle.
-  Lifecycle(EchoServer* server, Clock* clock, Millis drain_timeout,
+  Lifecycle(EchoServer* server, Clock* clock, Duration drain_timeout,
             std::function<void()> on_finished);
 
   Lifecycle(const Lifecycle&) = delete;
@@ -41,15 +41,12 @@ class Lifecycle {
   // A stats signal: logs the counters.
   void OnStatsSignal();
 
-  bool draining() const { return draining_; }
-  bool finished() const { return finished_; }
-
  private:
   void OnDrainTimeout();
   void Finish();
 
   EchoServer* server_;
-  const Millis drain_timeout_;
+  const Duration drain_timeout_;
   std::function<void()> on_finished_;
   std::unique_ptr<Timer> drain_timer_;
   bool draining_ = false;

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdarg>
 #include <cstdio>
 #include <string>
 
@@ -26,71 +25,12 @@ const char* Prefix(LogLevel level) {
   return "";
 }
 
-// The log's output, written without ever blocking. stderr's own open file
-// description may be shared with other processes (a shell, a supervisor), so
-// it is never switched to non-blocking: a pipe or terminal is opened anew
-// through /proc with O_NONBLOCK, a socket is written with MSG_DONTWAIT. A
-// regular file is written as it is (it does not stall the way a reader can).
-class Output {
- public:
-  // Writes `line` whole, or not at all if that would block. A line is at
-  // most 1 KiB, below PIPE_BUF, so a pipe takes it all or nothing.
-  bool TryWrite(const char* line, size_t size) {
-    Prepare();
-    ssize_t n;
-    do {
-      n = socket_ ? ::send(fd_, line, size, MSG_DONTWAIT | MSG_NOSIGNAL)
-                  : ::write(fd_, line, size);
-    } while (n < 0 && errno == EINTR);
-    return n > 0;
-  }
-
-  // Waits up to `wait` for the output to take a line.
-  void AwaitWritable(Millis wait) {
-    Prepare();
-    pollfd p{fd_, POLLOUT, 0};
-    ::poll(&p, 1, static_cast<int>(wait));
-  }
-
-  void Reset(int fd) {
-    if (own_ >= 0) ::close(own_);
-    own_ = -1;
-    target_ = fd;
-    prepared_ = false;
-  }
-
-  uint64_t dropped = 0;   // Lines lost so far.
-  uint64_t reported = 0;  // Of which a report has been written.
-
- private:
-  void Prepare() {
-    if (prepared_) return;
-    prepared_ = true;
-    fd_ = target_;
-    socket_ = false;
-    struct stat st{};
-    if (::fstat(target_, &st) != 0) return;
-    if (S_ISSOCK(st.st_mode)) {
-      socket_ = true;
-    } else if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
-      const std::string path = "/proc/self/fd/" + std::to_string(target_);
-      own_ = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-      if (own_ >= 0) fd_ = own_;
-    }
-  }
-
-  int target_ = STDERR_FILENO;
-  int fd_ = STDERR_FILENO;
-  int own_ = -1;
-  bool socket_ = false;
-  bool prepared_ = false;
-};
-
-Output& TheOutput() {
-  static Output* output = new Output();  // Never destroyed: logs at exit.
+LogOutput& ProcessOutput() {
+  static LogOutput* output = new LogOutput(STDERR_FILENO);  // Never destroyed: logs at exit.
   return *output;
 }
 
+// At most one line per write, below PIPE_BUF: a pipe takes it all or nothing.
 constexpr size_t kMaxLine = 1024;
 
 size_t Format(char (&line)[kMaxLine], const char* prefix, const char* format, va_list args) {
@@ -111,28 +51,77 @@ size_t FormatLine(char (&line)[kMaxLine], const char* prefix, const char* format
   return size;
 }
 
-// Reports lines dropped since the last report, if any; false if even that
-// would block.
-bool ReportNewDrops(Output& out) {
-  if (out.dropped == out.reported) return true;
-  char line[kMaxLine];
-  const size_t size = FormatLine(line, "warning: ", "%llu log lines dropped: stderr was not writable",
-                                 static_cast<unsigned long long>(out.dropped - out.reported));
-  if (!out.TryWrite(line, size)) return false;
-  out.reported = out.dropped;
-  return true;
+}  // namespace
+
+LogOutput::~LogOutput() {
+  if (own_ >= 0) ::close(own_);
 }
 
-void WriteLine(const char* prefix, const char* format, va_list args) {
+void LogOutput::Print(const char* prefix, const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  PrintV(prefix, format, args);
+  va_end(args);
+}
+
+void LogOutput::PrintV(const char* prefix, const char* format, va_list args) {
   // One buffer and one write, so lines from a future second thread or a
   // child process never interleave mid-line.
   char line[kMaxLine];
   const size_t size = Format(line, prefix, format, args);
-  Output& out = TheOutput();
-  if (!ReportNewDrops(out) || !out.TryWrite(line, size)) ++out.dropped;
+  if (!ReportNewDrops() || !TryWrite(line, size)) ++dropped_;
 }
 
-}  // namespace
+void LogOutput::ReportAllDropped(Duration wait) {
+  if (dropped_ == 0) return;
+  Prepare();
+  pollfd p{fd_, POLLOUT, 0};
+  ::poll(&p, 1, static_cast<int>(wait.count()));
+  if (WriteDropCount(dropped_, /*in_all=*/true)) reported_ = dropped_;
+}
+
+// Reports the lines dropped since the last report, if any; false if even
+// that would block.
+bool LogOutput::ReportNewDrops() {
+  if (dropped_ == reported_) return true;
+  if (!WriteDropCount(dropped_ - reported_, /*in_all=*/false)) return false;
+  reported_ = dropped_;
+  return true;
+}
+
+bool LogOutput::WriteDropCount(uint64_t count, bool in_all) {
+  char line[kMaxLine];
+  const size_t size =
+      FormatLine(line, "warning: ", "%llu log lines dropped%s: stderr was not writable",
+                 static_cast<unsigned long long>(count), in_all ? " in all" : "");
+  return TryWrite(line, size);
+}
+
+bool LogOutput::TryWrite(const char* line, size_t size) {
+  Prepare();
+  ssize_t n;
+  do {
+    n = socket_ ? ::send(fd_, line, size, MSG_DONTWAIT | MSG_NOSIGNAL)
+                : ::write(fd_, line, size);
+  } while (n < 0 && errno == EINTR);
+  return n > 0;
+}
+
+// Decides, at the first write, how to write without blocking (see log.h).
+void LogOutput::Prepare() {
+  if (prepared_) return;
+  prepared_ = true;
+  fd_ = target_;
+  struct stat st{};
+  if (::fstat(target_, &st) != 0) return;
+  if (S_ISSOCK(st.st_mode)) {
+    socket_ = true;
+  } else if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+    const std::string path = "/proc/self/fd/" + std::to_string(target_);
+    own_ = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (own_ >= 0) fd_ = own_;
+  }
+}
 
 std::optional<LogLevel> ParseLogLevel(const std::string& name) {
   if (name == "error") return LogLevel::kError;
@@ -150,33 +139,21 @@ void Log(LogLevel level, const char* format, ...) {
   if (!LogEnabled(level)) return;
   va_list args;
   va_start(args, format);
-  WriteLine(Prefix(level), format, args);
+  ProcessOutput().PrintV(Prefix(level), format, args);
   va_end(args);
 }
 
 void LogAlways(const char* format, ...) {
   va_list args;
   va_start(args, format);
-  WriteLine("", format, args);
+  ProcessOutput().PrintV("", format, args);
   va_end(args);
 }
 
-void SetLogOutput(int fd) { TheOutput().Reset(fd); }
+void ReportDroppedLogLines(Duration wait) { ProcessOutput().ReportAllDropped(wait); }
 
-uint64_t DroppedLogLines() { return TheOutput().dropped; }
-
-void ReportDroppedLogLines(Millis wait) {
-  Output& out = TheOutput();
-  if (out.dropped == 0) return;
-  out.AwaitWritable(wait);
-  char line[kMaxLine];
-  const size_t size = FormatLine(line, "warning: ", "%llu log lines dropped in all: stderr was not writable",
-                                 static_cast<unsigned long long>(out.dropped));
-  if (out.TryWrite(line, size)) out.reported = out.dropped;
-}
-
-bool LogRateLimit::Allow(Millis now) {
-  if (last_ >= 0 && now - last_ < interval_) {
+bool LogRateLimit::Allow(Instant now) {
+  if (last_ && now - *last_ < interval_) {
     ++suppressed_;
     return false;
   }

@@ -14,22 +14,24 @@
 #ifndef ECHO_LAB_SERVER_LOG_H_
 #define ECHO_LAB_SERVER_LOG_H_
 
+#include <cstdarg>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 
-#include "src/core/millis.h"
+#include "src/core/monotonic_time.h"
 
 namespace echo {
 
 enum class LogLevel { kError, kWarn, kInfo, kDebug };
 
 // "error", "warn", "info" or "debug"; nullopt for anything else.
-std::optional<LogLevel> ParseLogLevel(const std::string& name);
+[[nodiscard]] std::optional<LogLevel> ParseLogLevel(const std::string& name);
 
 // Lines above `level` are dropped. The default is kInfo.
 void SetLogLevel(LogLevel level);
-bool LogEnabled(LogLevel level);
+[[nodiscard]] bool LogEnabled(LogLevel level);
 
 // printf-style; a newline is added.
 void Log(LogLevel level, const char* format, ...)
@@ -39,32 +41,72 @@ void Log(LogLevel level, const char* format, ...)
 // the port when the server was started with --port 0.
 void LogAlways(const char* format, ...) __attribute__((format(printf, 1, 2)));
 
-// Sends log lines to `fd` instead of stderr (tests). The caller keeps it
-// open while logging.
-void SetLogOutput(int fd);
-
-// Lines dropped so far because the output would have blocked.
-uint64_t DroppedLogLines();
-
 // For exit: if lines were dropped, says how many in all, waiting up to
-// `wait` for the output to take that one line.
-void ReportDroppedLogLines(Millis wait);
+// `wait` for stderr to take that one line.
+void ReportDroppedLogLines(Duration wait);
+
+// Where log lines go: a descriptor written without ever blocking. Log() and
+// the functions above write to the process's one, on stderr; a test makes
+// its own on a pipe or a file.
+//
+// A line is written whole or not at all (at most 1 KiB, less than a pipe
+// takes atomically). One that would block is dropped and counted, and the
+// count is written as a warning line of its own before the next line that
+// gets through. The descriptor's own open file description is never made
+// non-blocking, since others (a shell, a supervisor) may share it: a pipe or
+// terminal is reopened through /proc with O_NONBLOCK, a socket written with
+// MSG_DONTWAIT, a regular file written as it is (it does not stall).
+class LogOutput {
+ public:
+  // Writes to `fd`, which stays the caller's and must outlive this output.
+  explicit LogOutput(int fd) : target_(fd) {}
+  ~LogOutput();
+  LogOutput(const LogOutput&) = delete;
+  LogOutput& operator=(const LogOutput&) = delete;
+
+  // Writes "echo_server: <prefix><message>\n", the message printf-style and
+  // cut to fit the line.
+  void Print(const char* prefix, const char* format, ...)
+      __attribute__((format(printf, 3, 4)));
+  void PrintV(const char* prefix, const char* format, va_list args);
+
+  // Lines dropped so far because the output would have blocked.
+  [[nodiscard]] uint64_t dropped() const { return dropped_; }
+
+  // If any line was ever dropped, writes how many in all, waiting up to
+  // `wait` for the output to take that one line.
+  void ReportAllDropped(Duration wait);
+
+ private:
+  bool TryWrite(const char* line, size_t size);
+  bool ReportNewDrops();
+  bool WriteDropCount(uint64_t count, bool in_all);
+  void Prepare();
+
+  int target_;
+  int fd_ = -1;   // What is written: `target_`, or own_.
+  int own_ = -1;  // A non-blocking reopening of `target_`, if one was made.
+  bool socket_ = false;
+  bool prepared_ = false;
+  uint64_t dropped_ = 0;   // Lines lost so far.
+  uint64_t reported_ = 0;  // Of which a report has been written.
+};
 
 // Lets one line through per `interval`, and counts the lines held back in
 // between, so a repeated warning costs one line per interval, not one per
 // event.
 class LogRateLimit {
  public:
-  explicit LogRateLimit(Millis interval) : interval_(interval) {}
+  explicit LogRateLimit(Duration interval) : interval_(interval) {}
 
   // True if a line may be logged at `now`; otherwise counts one held back.
-  bool Allow(Millis now);
+  [[nodiscard]] bool Allow(Instant now);
   // Lines held back since the last allowed one; resets the count.
-  uint64_t TakeSuppressed();
+  [[nodiscard]] uint64_t TakeSuppressed();
 
  private:
-  Millis interval_;
-  Millis last_ = -1;
+  Duration interval_;
+  std::optional<Instant> last_;  // When the last line was let through.
   uint64_t suppressed_ = 0;
 };
 

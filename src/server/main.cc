@@ -1,9 +1,10 @@
 // main.cc: the echo_server program: flags, listener, signals, loop.
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -89,7 +90,7 @@ int Serve(const echo::ServerOptions& options) {
   echo::LogStats("final", server.stats());
   echo::Log(echo::LogLevel::kInfo, "stopped");
   // Whatever reads stderr gets a second to take the dropped-line count.
-  echo::ReportDroppedLogLines(1000);
+  echo::ReportDroppedLogLines(std::chrono::seconds(1));
   return 0;
 }
 

@@ -18,8 +18,8 @@ constexpr size_t kMaxQueueLimit = size_t{1} << 30;
 constexpr size_t kMinQueueLimit = 16 * 1024;
 // Linux caps SO_SNDBUF/SO_RCVBUF at net.core.wmem_max/rmem_max anyway.
 constexpr size_t kMaxSocketBuffer = size_t{64} << 20;
-constexpr Millis kMaxIdleTimeout = 7 * 24 * 3600 * 1000LL;
-constexpr Millis kMaxDrainTimeout = 3600 * 1000LL;
+constexpr Duration kMaxIdleTimeout = std::chrono::hours(7 * 24);
+constexpr Duration kMaxDrainTimeout = std::chrono::hours(1);
 constexpr size_t kMaxConnections = 1000000;
 
 // Why a TCP server cannot listen on `text`, as a --bind error; "" if it
@@ -52,6 +52,22 @@ std::string BindAddressProblem(const std::string& text) {
     return flag + ": only a link-local address (fe80::/10) takes a %zone";
   }
   return "";
+}
+
+// "10", "0.25": seconds with at most three decimals, up to `max`.
+bool ParseDuration(const std::string& text, Duration max, Duration* value) {
+  int64_t ms = 0;
+  if (!ParseSeconds(text, max.count(), &ms)) return false;
+  *value = Duration(ms);
+  return true;
+}
+
+// Like ParseDuration(), where 0 means never.
+bool ParseTimeout(const std::string& text, Duration max, std::optional<Duration>* timeout) {
+  Duration value;
+  if (!ParseDuration(text, max, &value)) return false;
+  *timeout = value > Duration::zero() ? std::optional<Duration>(value) : std::nullopt;
+  return true;
 }
 
 const FlagSpec<ServerOptions> kFlags[] = {
@@ -102,7 +118,7 @@ const FlagSpec<ServerOptions> kFlags[] = {
      "close a connection when no byte moved for this long;\n"
      "0 never (default 60)",
      [](const std::string& v, ServerOptions* o) -> std::string {
-       if (!ParseSeconds(v, kMaxIdleTimeout, &o->idle_timeout)) {
+       if (!ParseTimeout(v, kMaxIdleTimeout, &o->idle_timeout)) {
          return "--idle-timeout: " + QuoteForMessage(v) +
                 " is not a number of seconds (0 to 604800, at most 3 decimals)";
        }
@@ -112,7 +128,7 @@ const FlagSpec<ServerOptions> kFlags[] = {
      "close a connection whose queued output has not moved\n"
      "for this long; 0 never (default 60)",
      [](const std::string& v, ServerOptions* o) -> std::string {
-       if (!ParseSeconds(v, kMaxIdleTimeout, &o->send_timeout)) {
+       if (!ParseTimeout(v, kMaxIdleTimeout, &o->send_timeout)) {
          return "--send-timeout: " + QuoteForMessage(v) +
                 " is not a number of seconds (0 to 604800, at most 3 decimals)";
        }
@@ -143,7 +159,7 @@ const FlagSpec<ServerOptions> kFlags[] = {
      "on SIGTERM/SIGINT, time to flush queued output\n"
      "before closing (default 5)",
      [](const std::string& v, ServerOptions* o) -> std::string {
-       if (!ParseSeconds(v, kMaxDrainTimeout, &o->drain_timeout)) {
+       if (!ParseDuration(v, kMaxDrainTimeout, &o->drain_timeout)) {
          return "--drain-timeout: " + QuoteForMessage(v) +
                 " is not a number of seconds (0 to 3600, at most 3 decimals)";
        }

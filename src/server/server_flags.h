@@ -9,10 +9,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "src/core/millis.h"
+#include "src/core/monotonic_time.h"
 #include "src/server/log.h"
 
 namespace echo {
@@ -22,15 +23,17 @@ struct ServerOptions {
   uint16_t port = 8192;               // 0 asks the kernel for a free port.
   size_t queue_limit = 64 * 1024;     // Per-connection output bound, bytes.
   size_t socket_buffer = 64 * 1024;   // SO_SNDBUF/SO_RCVBUF; 0: the kernel's.
-  Millis idle_timeout = 60 * 1000;    // 0: connections never time out.
-  Millis send_timeout = 60 * 1000;    // 0: stalled output never times out.
+  // nullopt (--idle-timeout 0): connections never time out.
+  std::optional<Duration> idle_timeout = std::chrono::seconds(60);
+  // nullopt (--send-timeout 0): stalled output never times out.
+  std::optional<Duration> send_timeout = std::chrono::seconds(60);
   size_t max_connections = 10000;     // Clients beyond this are refused.
   size_t max_connections_per_ip = 1000;  // From one address (IPv6: /64); 0: any.
-  Millis drain_timeout = 5 * 1000;    // Flush time granted at SIGTERM/SIGINT.
+  Duration drain_timeout = std::chrono::seconds(5);  // Flush time at SIGTERM/SIGINT.
   LogLevel log_level = LogLevel::kInfo;
 };
 
-struct FlagParseResult {
+struct [[nodiscard]] FlagParseResult {
   enum class Action { kRun, kHelp, kVersion, kUsageError };
 
   Action action = Action::kRun;

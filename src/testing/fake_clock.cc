@@ -16,8 +16,8 @@ class FakeClock::FakeTimer : public Timer {
     timers.erase(std::find(timers.begin(), timers.end(), this));
   }
 
-  void Start(Millis delay) override {
-    due_ = clock_->now_ + std::max<Millis>(0, delay);
+  void Start(Duration delay) override {
+    due_ = clock_->now_ + std::max(Duration::zero(), delay);
     order_ = ++clock_->started_;
     active_ = true;
   }
@@ -27,7 +27,7 @@ class FakeClock::FakeTimer : public Timer {
   bool FiresBefore(const FakeTimer& other) const {
     return due_ != other.due_ ? due_ < other.due_ : order_ < other.order_;
   }
-  Millis due() const { return due_; }
+  Instant due() const { return due_; }
 
   // Inactive before the callback runs, which may start it again.
   void Fire() {
@@ -38,7 +38,7 @@ class FakeClock::FakeTimer : public Timer {
  private:
   FakeClock* clock_;
   std::function<void()> on_fire_;
-  Millis due_ = 0;
+  Instant due_;
   uint64_t order_ = 0;
   bool active_ = false;
 };
@@ -57,12 +57,13 @@ FakeClock::FakeTimer* FakeClock::Earliest() const {
   return earliest;
 }
 
-Millis FakeClock::NextDue() const {
+std::optional<Instant> FakeClock::NextDue() const {
   const FakeTimer* earliest = Earliest();
-  return earliest == nullptr ? -1 : earliest->due();
+  if (earliest == nullptr) return std::nullopt;
+  return earliest->due();
 }
 
-void FakeClock::AdvanceTo(Millis time) {
+void FakeClock::AdvanceTo(Instant time) {
   // One timer per pass: a callback may stop, start or destroy any timer.
   for (FakeTimer* timer = Earliest(); timer != nullptr && timer->due() <= time;
        timer = Earliest()) {

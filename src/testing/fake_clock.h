@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "src/server/clock.h"
@@ -20,19 +21,19 @@ namespace echo {
 
 class FakeClock : public Clock {
  public:
-  explicit FakeClock(Millis start = 0) : now_(start) {}
+  explicit FakeClock(Instant start = Instant()) : now_(start) {}
   FakeClock(const FakeClock&) = delete;
   FakeClock& operator=(const FakeClock&) = delete;
 
-  Millis Now() override { return now_; }
+  Instant Now() override { return now_; }
   std::unique_ptr<Timer> NewTimer(std::function<void()> on_fire) override;
 
-  // When the earliest running timer fires; negative if none runs.
-  Millis NextDue() const;
+  // When the earliest running timer fires; nullopt if none runs.
+  std::optional<Instant> NextDue() const;
 
   // Moves time forward to `time` (earlier times are ignored), firing every
   // timer due by then, including timers that callbacks start.
-  void AdvanceTo(Millis time);
+  void AdvanceTo(Instant time);
 
   size_t running_timers() const;
 
@@ -40,7 +41,7 @@ class FakeClock : public Clock {
   class FakeTimer;
   FakeTimer* Earliest() const;
 
-  Millis now_;
+  Instant now_;
   uint64_t started_ = 0;  // Start() calls so far: orders equal due times.
   std::vector<FakeTimer*> timers_;  // Every live timer.
 };

@@ -157,15 +157,15 @@ void FakeListener::Close() {
   UpdateReadiness();
 }
 
+// The eventfd polls readable while its counter is non-zero: a write adds to
+// it, a read resets it, or fails with EAGAIN when it is zero already, which
+// is the state wanted. Anything else means the harness itself is broken.
 void FakeListener::UpdateReadiness() {
   const bool want = !closed_ && !backlog_.empty();
-  uint64_t count = 0;
-  if (want) {
-    count = 1;
-    (void)::write(ready_.get(), &count, sizeof(count));
-  } else {
-    (void)::read(ready_.get(), &count, sizeof(count));
-  }
+  uint64_t count = 1;
+  const ssize_t done = want ? ::write(ready_.get(), &count, sizeof(count))
+                            : ::read(ready_.get(), &count, sizeof(count));
+  if (done < 0 && errno != EAGAIN) std::abort();
 }
 
 }  // namespace echo

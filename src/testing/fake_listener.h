@@ -69,7 +69,7 @@ class FakeListener : public Acceptor {
   // A new client in the backlog, from `peer_group`; returns its end
   // (non-blocking), or an invalid descriptor if the listener is closed. Its
   // index is the next one of connections().
-  UniqueFd Connect(const std::string& peer_group = "");
+  [[nodiscard]] UniqueFd Connect(const std::string& peer_group = "");
   // The next `count` accept attempts fail with `error` (EINTR included:
   // those are retried inside Accept()).
   void FailAccepts(int error, int count);
@@ -85,14 +85,14 @@ class FakeListener : public Acceptor {
   size_t live_reserves() const;
   bool closed() const { return closed_; }
   // Every Accept() since the last call, oldest first.
-  std::vector<AcceptRecord> TakeAcceptRecords();
+  [[nodiscard]] std::vector<AcceptRecord> TakeAcceptRecords();
   // Drops the failures still scripted (the condition has passed).
   void ClearFailures() { failures_.clear(); }
 
   // ---- Acceptor ----
   int ready_fd() const override { return ready_.get(); }
   AcceptResult Accept() override;
-  UniqueFd OpenReserve() override;
+  [[nodiscard]] UniqueFd OpenReserve() override;
   void Close() override;
 
  private:

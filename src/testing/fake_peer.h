@@ -40,7 +40,7 @@ class FakePeer {
   void Reset();
 
   // A socket whose calls follow this peer's script. The peer must outlive it.
-  std::unique_ptr<Socket> NewSocket();
+  [[nodiscard]] std::unique_ptr<Socket> NewSocket();
 
   // ---- Script for reads (consumed in order; unscripted reads see EAGAIN) ----
   void Send(const void* bytes, size_t size);  // Read calls return these bytes.

@@ -110,7 +110,7 @@ class LoopErrorTest : public ::testing::Test {
   void SetUp() override {
     std::string error;
     ServerThreadOptions options;
-    options.config.connection.idle_timeout = 0;  // Nothing else would close it.
+    options.config.connection.idle_timeout.reset();  // Nothing else would close it.
     server_ = ServerThread::Start("127.0.0.1", &error, options);
     ASSERT_NE(server_, nullptr) << error;
   }

@@ -161,34 +161,38 @@ class EchoServerCliTest : public ::testing::Test {
     std::vector<int> flooders;
     for (int i = 0; i < count; ++i) {
       SCOPED_TRACE("client " + std::to_string(i));
-      const int fd = fds[i].get();
-      switch (i % 10) {
-        case 0:
-        case 1: {
-          ASSERT_TRUE(SendAll(fd, small.substr(0, 4096), DeadlineIn(kIoTimeout)));
-          const ReadResult echo = ReadUpTo(fd, 4096, DeadlineIn(kIoTimeout));
-          ASSERT_TRUE(SameBytes(small.substr(0, 4096), echo.bytes));
-          break;
-        }
-        case 2:
-        case 3: {
-          ASSERT_TRUE(SendAll(fd, small, DeadlineIn(kIoTimeout)));
-          const ReadResult echo = ReadUpTo(fd, 1024, DeadlineIn(kIoTimeout));
-          ASSERT_TRUE(SameBytes(small.substr(0, 1024), echo.bytes));
-          break;
-        }
-        case 4:
-        case 5:
-          ASSERT_TRUE(SendAll(fd, small, DeadlineIn(kIoTimeout)));
-          break;
-        case 6:
-          break;
-        default:
-          flooders.push_back(i);
-          break;
+      if (i % 10 >= 7) {
+        flooders.push_back(i);
+      } else {
+        LeaveMidStream(fds[i].get(), i % 10, small);
+        if (HasFatalFailure()) return;
       }
     }
+    FloodUntilStalled(fds, flooders, flood);
 
+    for (UniqueFd& fd : fds) ASSERT_TRUE(CloseWithReset(std::move(fd)));
+    EXPECT_TRUE(HasOpenFds(baseline)) << "descriptors leaked after resets";
+  }
+
+  // Leaves the client on `fd` in the state of `kind` 0 to 6 (see above).
+  void LeaveMidStream(int fd, int kind, const std::string& small) {
+    if (kind <= 1) {
+      ASSERT_TRUE(SendAll(fd, small.substr(0, 4096), DeadlineIn(kIoTimeout)));
+      const ReadResult echo = ReadUpTo(fd, 4096, DeadlineIn(kIoTimeout));
+      ASSERT_TRUE(SameBytes(small.substr(0, 4096), echo.bytes));
+    } else if (kind <= 3) {
+      ASSERT_TRUE(SendAll(fd, small, DeadlineIn(kIoTimeout)));
+      const ReadResult echo = ReadUpTo(fd, 1024, DeadlineIn(kIoTimeout));
+      ASSERT_TRUE(SameBytes(small.substr(0, 1024), echo.bytes));
+    } else if (kind <= 5) {
+      ASSERT_TRUE(SendAll(fd, small, DeadlineIn(kIoTimeout)));
+    }  // 6 sends nothing at all.
+  }
+
+  // Kinds 7 to 9 (see above): the `flooders` send `flood` until the server
+  // stops taking it; then 8 half-closes and 9 reads 16 KiB.
+  void FloodUntilStalled(const std::vector<UniqueFd>& fds, const std::vector<int>& flooders,
+                         const std::string& flood) {
     std::vector<int> flood_fds;
     for (const int i : flooders) flood_fds.push_back(fds[i].get());
     const std::vector<FillResult> fill =
@@ -205,9 +209,6 @@ class EchoServerCliTest : public ::testing::Test {
         ReadUpTo(fds[i].get(), 16 * 1024, DeadlineIn(1s));
       }
     }
-
-    for (UniqueFd& fd : fds) ASSERT_TRUE(CloseWithReset(std::move(fd)));
-    EXPECT_TRUE(HasOpenFds(baseline)) << "descriptors leaked after resets";
   }
 
   uint64_t seed_ = 0;

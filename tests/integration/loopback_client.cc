@@ -35,6 +35,63 @@ int WaitFor(int fd, short events, Deadline deadline) {
   return 0;
 }
 
+// Where an Exchange's sends must stop: the end of the current chunk (a send
+// never crosses one), or nowhere once past the last chunk.
+class ChunkCuts {
+ public:
+  explicit ChunkCuts(const std::vector<size_t>& sizes) : sizes_(sizes) { Advance(0); }
+
+  // Moves to the chunk that holds byte `sent`, skipping empty chunks.
+  void Advance(size_t sent) {
+    while (cut_ <= sent) {
+      if (next_ == sizes_.size()) {
+        cut_ = std::numeric_limits<size_t>::max();
+        return;
+      }
+      cut_ += sizes_[next_++];
+    }
+  }
+  // The offset the current chunk ends at.
+  size_t cut() const { return cut_; }
+
+ private:
+  const std::vector<size_t>& sizes_;
+  size_t next_ = 0;
+  size_t cut_ = 0;
+};
+
+// One recv() into `buffer` for an Exchange, then `pause` (a slow reader).
+// False if the exchange must end on an error, which `result` then holds.
+bool ReceiveSome(int fd, std::vector<char>* buffer, std::chrono::microseconds pause,
+                 ExchangeResult* result) {
+  const ssize_t n = ::recv(fd, buffer->data(), buffer->size(), 0);
+  if (n > 0) {
+    result->received.append(buffer->data(), static_cast<size_t>(n));
+    if (pause.count() > 0) std::this_thread::sleep_for(pause);
+  } else if (n == 0) {
+    result->eof = true;
+  } else if (!IsTransientErrno(errno)) {
+    result->error = errno;
+    return false;
+  }
+  return true;
+}
+
+// One send() of what is left of `to_send`, up to the current chunk's end.
+// False if the exchange must end on an error, which `result` then holds.
+bool SendSome(int fd, std::string_view to_send, ChunkCuts* cuts, ExchangeResult* result) {
+  const size_t offer = std::min(to_send.size() - result->sent, cuts->cut() - result->sent);
+  const ssize_t n = ::send(fd, to_send.data() + result->sent, offer, MSG_NOSIGNAL);
+  if (n > 0) {
+    result->sent += static_cast<size_t>(n);
+    cuts->Advance(result->sent);
+  } else if (n < 0 && !IsTransientErrno(errno)) {
+    result->error = errno;
+    return false;
+  }
+  return true;
+}
+
 ::testing::AssertionResult SetBuffer(int fd, int option, int bytes,
                                      const char* name) {
   if (bytes <= 0) return ::testing::AssertionSuccess();
@@ -189,23 +246,7 @@ ExchangeResult Exchange(int fd, std::string_view to_send, Deadline deadline,
   ExchangeResult result;
   const size_t expected = options.echo_owed + to_send.size();
   std::vector<char> buffer(std::max<size_t>(1, options.max_read));
-
-  // `cut` is the offset in to_send where the current chunk ends; a send
-  // never crosses it. Past the last chunk there is no cut.
-  constexpr size_t kNoCut = std::numeric_limits<size_t>::max();
-  size_t next_chunk = 0;
-  size_t cut = 0;
-  auto advance_cut = [&] {
-    while (cut <= result.sent) {  // Skips empty chunks too.
-      if (next_chunk == options.chunk_sizes.size()) {
-        cut = kNoCut;
-        return;
-      }
-      cut += options.chunk_sizes[next_chunk++];
-    }
-  };
-  advance_cut();
-
+  ChunkCuts cuts(options.chunk_sizes);
   bool shut_down = false;
   for (int round = 0; round < kMaxPollRounds; ++round) {
     const bool all_sent = result.sent == to_send.size();
@@ -233,34 +274,14 @@ ExchangeResult Exchange(int fd, std::string_view to_send, Deadline deadline,
       if (Expired(deadline)) break;
       continue;
     }
-
-    if (entry.revents & (POLLIN | POLLHUP | POLLERR)) {
-      const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
-      if (n > 0) {
-        result.received.append(buffer.data(), static_cast<size_t>(n));
-        if (options.read_pause.count() > 0) {
-          std::this_thread::sleep_for(options.read_pause);
-        }
-      } else if (n == 0) {
-        result.eof = true;
-        continue;
-      } else if (!IsTransientErrno(errno)) {
-        result.error = errno;
-        return result;
-      }
+    if ((entry.revents & (POLLIN | POLLHUP | POLLERR)) &&
+        !ReceiveSome(fd, &buffer, options.read_pause, &result)) {
+      return result;
     }
-    if (!all_sent && (entry.revents & (POLLOUT | POLLERR))) {
-      const size_t offer =
-          std::min(to_send.size() - result.sent, cut - result.sent);
-      const ssize_t n =
-          ::send(fd, to_send.data() + result.sent, offer, MSG_NOSIGNAL);
-      if (n > 0) {
-        result.sent += static_cast<size_t>(n);
-        advance_cut();
-      } else if (n < 0 && !IsTransientErrno(errno)) {
-        result.error = errno;
-        return result;
-      }
+    if (result.eof) continue;
+    if (!all_sent && (entry.revents & (POLLOUT | POLLERR)) &&
+        !SendSome(fd, to_send, &cuts, &result)) {
+      return result;
     }
   }
   result.timed_out = true;

@@ -43,6 +43,33 @@ def socket_memory(port):
                re.findall(r"skmem:\(r(\d+),rb\d+,t\d+,tb\d+,f\d+,w(\d+)", out))
 
 
+class PeakSampler:
+    """While in a `with` block, samples the peak RSS (KiB) of process `pid`
+    and the peak kernel memory (bytes) of its sockets on `port`, every 20 ms
+    on a thread of its own."""
+
+    def __init__(self, pid, port):
+        self.pid, self.port = pid, port
+        self.rss_kib = rss_kib(pid)
+        self.socket_bytes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *unused):
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self):
+        while not self._stop.is_set():
+            self.rss_kib = max(self.rss_kib, rss_kib(self.pid))
+            self.socket_bytes = max(self.socket_bytes, socket_memory(self.port))
+            time.sleep(0.02)
+
+
 class RobustnessTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -117,36 +144,41 @@ class RobustnessTest(unittest.TestCase):
         # kernel's buffers plus its queue limit. At 4 MB a client the kernel
         # alone absorbed everything and the check could not fail.
         connections = 16 * SCALE
-        before = rss_kib(self.server.pid)
-        peak = [before]
-        peak_sockets = [0]
-        stop = threading.Event()
-
-        def sample():
-            while not stop.is_set():
-                peak[0] = max(peak[0], rss_kib(self.server.pid))
-                peak_sockets[0] = max(peak_sockets[0], socket_memory(self.port))
-                time.sleep(0.02)
-
-        sampler = threading.Thread(target=sample)
-        sampler.start()
         result = {}
-        readers = threading.Thread(target=lambda: result.update(report=self.load(
-            "slow-readers", connections=connections, bytes=SLOW_READER_BYTES, duration=2)))
-        readers.start()
-        time.sleep(1.0)
-        # Meanwhile a new client is served.
-        self.load("ping-pong", connections=1, message_size=64, duration=0.3)
-        readers.join()
-        stop.set()
-        sampler.join()
-        # Holds under sanitizers too: stalling is the server's behaviour, not
-        # its memory. Most, not all: a client the scheduler starves may not
-        # reach its stall within the two seconds.
-        report = result["report"]
-        # Both, since "stalled" only means "not all sent": a server without
-        # backpressure on a slow machine may not have swallowed 32 MB in two
-        # seconds, but it has taken far more than kernel buffers plus queue.
+        with PeakSampler(self.server.pid, self.port) as peak:
+            readers = threading.Thread(target=lambda: result.update(report=self.load(
+                "slow-readers", connections=connections, bytes=SLOW_READER_BYTES, duration=2)))
+            readers.start()
+            time.sleep(1.0)
+            # Meanwhile a new client is served.
+            self.load("ping-pong", connections=1, message_size=64, duration=0.3)
+            readers.join()
+        self.assert_slow_readers_stalled(result["report"], connections)
+        # Kernel memory is bounded by --socket-buffer: without it the kernel
+        # auto-tunes each buffer to several MB.
+        self.assertLessEqual(
+            peak.socket_bytes, (connections + 1) * SOCKET_MEMORY_PER_CONNECTION,
+            "the kernel held %d bytes for %d connections' sockets" % (
+                peak.socket_bytes, connections))
+        bound_kib = (connections * QUEUE_LIMIT + 16 * 1024 * 1024) // 1024
+        # Under AddressSanitizer memory is not the server's own: the allocator
+        # quarantines freed blocks (up to 256 MiB) and keeps shadow memory.
+        if os.environ.get("ECHO_LAB_SANITIZED") != "1":
+            self.assertLessEqual(
+                peak.rss_kib, bound_kib,
+                "peak RSS %d KiB over %d connections x queue limit + 16 MiB"
+                % (peak.rss_kib, connections))
+        self.assert_fds_back_to_baseline()
+        self.assert_alive_and_serving()
+
+    def assert_slow_readers_stalled(self, report, connections):
+        """The slow-readers `report` shows backpressure. Both checks, since
+        "stalled" only means "not all sent": a server without backpressure
+        on a slow machine may not have swallowed 32 MB in two seconds, but it
+        has taken far more than kernel buffers plus queue. Most clients, not
+        all: one the scheduler starves may not reach its stall in time. It
+        holds under sanitizers too: stalling is the server's behaviour, not
+        its memory."""
         self.assertLess(
             report["accepted_per_connection"]["median"], SLOW_READER_BYTES // 2,
             "clients that never read got %d of %d bytes through (median): no "
@@ -158,23 +190,6 @@ class RobustnessTest(unittest.TestCase):
             "connection: median %d B of %d): no backpressure?" % (
                 report["stalled"], connections,
                 report["accepted_per_connection"]["median"], SLOW_READER_BYTES))
-        # Kernel memory is bounded by --socket-buffer: without it the kernel
-        # auto-tunes each buffer to several MB.
-        self.assertLessEqual(
-            peak_sockets[0], (connections + 1) * SOCKET_MEMORY_PER_CONNECTION,
-            "the kernel held %d bytes for %d connections' sockets" % (
-                peak_sockets[0], connections))
-        bound_kib = (connections * QUEUE_LIMIT + 16 * 1024 * 1024) // 1024
-        # Under AddressSanitizer memory is not the server's own: the allocator
-        # quarantines freed blocks (up to 256 MiB) and keeps shadow memory.
-        if os.environ.get("ECHO_LAB_SANITIZED") != "1":
-            self.assertLessEqual(
-                peak[0], bound_kib,
-                "peak RSS %d KiB over %d connections x queue limit + 16 MiB"
-                % (peak[0], connections))
-        self.assert_fds_back_to_baseline()
-        self.assert_alive_and_serving()
-
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
