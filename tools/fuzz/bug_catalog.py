@@ -64,7 +64,8 @@ def patch_command(bug, tree, *flags):
     """patch(1) for the bug in tree. --fuzz=0: every context line must match
     (the lines may have moved); a patch that needs fuzz may put the defect
     somewhere else than meant."""
-    return ["patch", "-p1", "--batch", "--forward", "--silent", "--fuzz=0", "-d", str(tree),
+    return ["patch", "-p1", "--batch", "--forward", "--silent", "--fuzz=0",
+            "--no-backup-if-mismatch", "-d", str(tree),
             "-i", str(pathlib.Path(bug.patch).resolve())] + list(flags)
 
 
