@@ -27,13 +27,19 @@ void BlockLifecycleSignals() {
 }
 
 LifecycleSignals::LifecycleSignals(ev::loop_ref loop, std::function<void(int)> on_signal)
-    : on_signal_(std::move(on_signal)), watcher_(loop), rewatch_(loop) {
+    : on_signal_(std::move(on_signal)), watcher_(loop), rewatch_(loop), watch_check_(loop) {
   const sigset_t signals = LifecycleSignalSet();
   fd_.reset(::signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC));
   if (!fd_.valid()) return;
   watcher_.set<LifecycleSignals, &LifecycleSignals::OnReadable>(this);
   rewatch_.set<LifecycleSignals, &LifecycleSignals::OnRewatch>(this);
+  watch_check_.set<LifecycleSignals, &LifecycleSignals::OnWatchChecked>(this);
+  Watch();
+}
+
+void LifecycleSignals::Watch() {
   watcher_.start(fd_.get(), ev::READ);
+  watch_check_.start();
 }
 
 void LifecycleSignals::OnReadable(ev::io& /*watcher*/, int revents) {
@@ -48,8 +54,8 @@ void LifecycleSignals::OnReadable(ev::io& /*watcher*/, int revents) {
   }
 }
 
-void LifecycleSignals::OnRewatch(ev::timer& /*timer*/, int /*revents*/) {
-  watcher_.start(fd_.get(), ev::READ);
-}
+void LifecycleSignals::OnRewatch(ev::timer& /*timer*/, int /*revents*/) { Watch(); }
+
+void LifecycleSignals::OnWatchChecked(ev::idle& watcher, int /*revents*/) { watcher.stop(); }
 
 }  // namespace echo
