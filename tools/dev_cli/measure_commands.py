@@ -1,5 +1,5 @@
-"""tools/dev bench and coverage: the server against a reference, and every
-test and corpus under clang source-based coverage."""
+"""tools/dev bench and coverage: the server against a reference and a
+speed limit, and every test and corpus under clang source-based coverage."""
 
 import os
 import pathlib
@@ -18,11 +18,16 @@ def bench(args):
     # Optimized builds: a benchmark of a debug build measures the compiler.
     bin_dir = common.build("gcc", ["-c", "opt"], ["//src/server:echo_server",
                                                   "//tools/bench:uv_echo_server",
-                                                  "//tools/load:echo_load"], "bench: the servers")
+                                                  "//tools/bench:minimal_echo_server",
+                                                  "//tools/bench:blocking_ping_client",
+                                                  "//tools/load:echo_load"],
+                           "bench: the servers and clients")
     return common.python_tool(
         "tools/bench/bench.py", "--duration", args.duration,
         "--ours", bin_dir / "src/server/echo_server",
         "--reference", bin_dir / "tools/bench/uv_echo_server",
+        "--minimal", bin_dir / "tools/bench/minimal_echo_server",
+        "--yardstick", bin_dir / "tools/bench/blocking_ping_client",
         "--load", bin_dir / "tools/load/echo_load", "--out", common.ROOT / ".bench")
 
 
@@ -82,8 +87,10 @@ def coverage(args):
 
 
 def add_parsers(subparsers):
-    parser = subparsers.add_parser("bench", help="echo_server against a libuv-style reference",
-                                   description="echo_server against a libuv-style reference.")
+    parser = subparsers.add_parser(
+        "bench", help="echo_server against a libuv-style reference and a minimal epoll server",
+        description="echo_server against a libuv-style reference and a minimal epoll server "
+                    "(the speed limit), with the client checked against a blocking yardstick.")
     parser.add_argument("--duration", type=common.positive, default=10, help="seconds per round")
     parser.set_defaults(handler=bench)
 
