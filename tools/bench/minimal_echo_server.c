@@ -46,8 +46,11 @@ static void drop(connection_t* c) {
   free(c);
 }
 
-/* Appends to the pending bytes; false if out of memory. */
+/* Appends to the pending bytes; false if out of memory. Nothing to keep
+   is the common case (the socket took it all), and `pending` may still be
+   NULL then: pointer arithmetic on it would be undefined. */
 static int keep(connection_t* c, const char* bytes, size_t n) {
+  if (n == 0) return 1;
   if (c->length + n > c->capacity) {
     size_t capacity = c->capacity ? c->capacity : kBufferSize;
     while (capacity < c->length + n) capacity *= 2;
