@@ -66,17 +66,16 @@ int Serve(const echo::ServerOptions& options) {
 
   if (!echo::CreateDefaultLoop()) return kExitRuntimeError;
   ev::default_loop loop;  // The loop just created.
-  echo::LibevClock clock(loop);
-  echo::ListenerAcceptor acceptor(std::move(listen.fd));
-  echo::EchoServer server(loop, &acceptor, &clock, ConfigFrom(options));
-  echo::Lifecycle lifecycle(&server, &clock, options.drain_timeout,
-                            [&loop] { loop.break_loop(ev::ALL); });
   // SIGTERM and SIGINT stop (drain, then at once), SIGUSR1 logs the counters.
+  // Its descriptor comes before the server's reserve one, which the server
+  // can do without (it then refuses clients it has no room for), and the
+  // Lifecycle is only called once the loop runs.
+  echo::Lifecycle* lifecycle = nullptr;
   echo::LifecycleSignals signals(loop, [&lifecycle](int signum) {
     if (signum == SIGUSR1) {
-      lifecycle.OnStatsSignal();
+      lifecycle->OnStatsSignal();
     } else {
-      lifecycle.OnStopSignal(signum);
+      lifecycle->OnStopSignal(signum);
     }
   });
   if (!signals.valid()) {
@@ -84,6 +83,12 @@ int Serve(const echo::ServerOptions& options) {
               std::strerror(errno));
     return kExitRuntimeError;
   }
+  echo::LibevClock clock(loop);
+  echo::ListenerAcceptor acceptor(std::move(listen.fd));
+  echo::EchoServer server(loop, &acceptor, &clock, ConfigFrom(options));
+  echo::Lifecycle stopping(&server, &clock, options.drain_timeout,
+                           [&loop] { loop.break_loop(ev::ALL); });
+  lifecycle = &stopping;
 
   echo::LogAlways("listening on %s", listen.bound->ToString().c_str());
   loop.run(0);

@@ -36,8 +36,8 @@ def spawn(flags=(), launcher=(), **popen_args):
 class Server(EchoProcess):
     """`[launcher...] echo_server --port 0 flags...`, with this suite's bounds."""
 
-    def __init__(self, flags=(), launcher=()):
-        super().__init__([*launcher, SERVER, "--port", "0", *flags])
+    def __init__(self, flags=(), launcher=(), env=None):
+        super().__init__([*launcher, SERVER, "--port", "0", *flags], env=env)
 
     def await_line(self, prefix, seconds=START_SECONDS):
         return super().await_line(prefix, seconds)
