@@ -47,6 +47,8 @@ FUZZ_DETECTORS = ("connection", "server", "flags")
 # own (timeout, out-of-memory, deadly signal).
 _REPORT_START = re.compile(
     r"ORACLE FAILED|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:")
+# How long a stopped detector gets to end its own children (_stop_group).
+_STOP_GRACE_SECS = 5
 # Slack over --time before a detector that ignores max_total_time is killed.
 _WATCHDOG_GRACE_SECS = 60
 # Deaths by these signals are faults of the code under test that libFuzzer
@@ -75,13 +77,29 @@ def _kill_group(process):
         pass
 
 
+def _stop_group(process):
+    """Stops a detector another one beat: SIGTERM first, SIGKILL after
+    _STOP_GRACE_SECS. The fault detector's children run in sessions of their
+    own, out of this group's reach; on SIGTERM its `finally` kills strace
+    and the server together (one process group), whereas after a SIGKILL only
+    parent-death signals end them, and a server forked just as strace died
+    never gets one (it was left running once, orphaned)."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=_STOP_GRACE_SECS)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+
+
 def _watch(process, deadline, stop, hung, stopped):
     """Kills `process` and its children past `deadline` (sets `hung`) or once
     `stop` is set (sets `stopped`)."""
     while process.poll() is None:
         if stop is not None and stop.wait(0.05):
             stopped.set()
-            _kill_group(process)
+            _stop_group(process)
             return
         if stop is None:
             time.sleep(0.05)
