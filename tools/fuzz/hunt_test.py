@@ -103,6 +103,7 @@ case "$BEHAVIOUR" in
   sigkill) kill -KILL $$ ;;
   clean) echo 'Done 1000 runs in 1 second(s)' >&2; exit 0 ;;
   slow) sleep 30; exit 0 ;;
+  tidy) trap 'touch "$TIDIED"; exit 0' TERM; sleep 30 & wait ;;
   broken) echo 'unknown flag' >&2; exit 1 ;;
 esac
 """
@@ -167,6 +168,17 @@ class RunDetectorTest(unittest.TestCase):
         self.assertTrue(outcome["stopped"])
         self.assertIsNone(outcome["secs"])
         self.assertIsNone(outcome["error"])
+
+    def test_a_stopped_detector_gets_to_end_its_own_children(self):
+        # The fault detector's strace and server run in sessions of their
+        # own: only the detector's own clean-up, on SIGTERM, ends them.
+        os.environ["BEHAVIOUR"] = "tidy"
+        os.environ["TIDIED"] = str(self.tmp / "tidied")
+        stop = threading.Event()
+        threading.Timer(0.2, stop.set).start()
+        outcome = hunt.run_detector(self.target, 1, 5, False, self.tmp / "work" / "t", stop)
+        self.assertTrue(outcome["stopped"])
+        self.assertTrue((self.tmp / "tidied").exists(), "stopped without a chance to clean up")
 
     def test_the_first_report_of_a_trial_stops_the_other_detectors(self):
         class Scripted:  # A detector whose command is a shell line.
