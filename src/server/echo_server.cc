@@ -64,7 +64,6 @@ EchoServer::EchoServer(ev::loop_ref loop, Acceptor* acceptor, Clock* clock,
       watch_check_(loop),
       read_buffer_(config.read_buffer_size > 0 ? config.read_buffer_size : 1) {
   reaper_.set<EchoServer, &EchoServer::ReapRetired>(this);
-  watch_check_.set<EchoServer, &EchoServer::OnWatchesChecked>(this);
   listener_watcher_.set<EchoServer, &EchoServer::OnListenerReady>(this);
   WatchListener();
 }
@@ -74,7 +73,7 @@ EchoServer::EchoServer(ev::loop_ref loop, Acceptor* acceptor, Clock* clock,
 // that poll not block (see echo_server.h).
 void EchoServer::WatchListener() {
   listener_watcher_.start(acceptor_->ready_fd(), ev::READ);
-  watch_check_.start();
+  watch_check_.Start();
 }
 
 EchoServer::~EchoServer() { Stop(); }
@@ -90,7 +89,7 @@ void EchoServer::StopAccepting() {
 void EchoServer::Stop() {
   StopAccepting();
   reaper_.stop();
-  watch_check_.stop();
+  watch_check_.Stop();
   for (auto& client : clients_) {
     client->watcher.stop();
     client->idle_timer->Stop();
@@ -262,11 +261,9 @@ void EchoServer::Adopt(UniqueFd fd, std::string peer_group) {
       static_cast<unsigned long long>(raw->id), clients_.size() + 1);
   raw->position = clients_.insert(clients_.end(), std::move(client));
   raw->watcher.start(raw->fd, EventsFor(raw->driver.interest()));
-  watch_check_.start();
+  watch_check_.Start();
   Rearm(raw, raw->driver.interest());
 }
-
-void EchoServer::OnWatchesChecked(ev::idle& watcher, int /*revents*/) { watcher.stop(); }
 
 void EchoServer::OnClientReady(Client* client, int revents) {
   if (revents & ev::ERROR) {

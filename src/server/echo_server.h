@@ -39,6 +39,7 @@
 #include "src/posix/unique_fd.h"
 #include "src/server/clock.h"
 #include "src/server/log.h"
+#include "src/server/watch_check.h"
 
 namespace echo {
 
@@ -115,7 +116,6 @@ class EchoServer {
       __attribute__((format(printf, 3, 4)));
   void OnClientReady(Client* client, int revents);
   void OnClientLoopError(Client* client);
-  void OnWatchesChecked(ev::idle& watcher, int revents);
   void OnClientTimer(Client* client);
   void Rearm(Client* client, Interest interest);
   void Retire(Client* client);
@@ -133,12 +133,8 @@ class EchoServer {
   ev::io listener_watcher_;
   std::unique_ptr<Timer> accept_backoff_;  // Resumes accepting after a pause.
   ev::prepare reaper_;
-  // Started with each new client's watcher, stopped once it runs: the loop
-  // then polls once without blocking. libev registers a watcher with the
-  // kernel just before it blocks, and when the kernel refuses it, the
-  // EV_ERROR it raises waits for that poll to return: without this, until
-  // some unrelated event wakes the loop, or for ever.
-  ev::idle watch_check_;
+  // Started with the listener's and each new client's watcher (watch_check.h).
+  WatchCheck watch_check_;
   std::vector<uint8_t> read_buffer_;
   ClientList clients_;
   std::unordered_map<std::string, size_t> clients_per_peer_;  // Non-zero only.

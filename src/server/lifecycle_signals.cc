@@ -33,13 +33,12 @@ LifecycleSignals::LifecycleSignals(ev::loop_ref loop, std::function<void(int)> o
   if (!fd_.valid()) return;
   watcher_.set<LifecycleSignals, &LifecycleSignals::OnReadable>(this);
   rewatch_.set<LifecycleSignals, &LifecycleSignals::OnRewatch>(this);
-  watch_check_.set<LifecycleSignals, &LifecycleSignals::OnWatchChecked>(this);
   Watch();
 }
 
 void LifecycleSignals::Watch() {
   watcher_.start(fd_.get(), ev::READ);
-  watch_check_.start();
+  watch_check_.Start();
 }
 
 void LifecycleSignals::OnReadable(ev::io& /*watcher*/, int revents) {
@@ -55,7 +54,5 @@ void LifecycleSignals::OnReadable(ev::io& /*watcher*/, int revents) {
 }
 
 void LifecycleSignals::OnRewatch(ev::timer& /*timer*/, int /*revents*/) { Watch(); }
-
-void LifecycleSignals::OnWatchChecked(ev::idle& watcher, int /*revents*/) { watcher.stop(); }
 
 }  // namespace echo

@@ -13,11 +13,9 @@
 // own, and if registering that descriptor fails (epoll_ctl: ENOMEM, or the
 // max_user_watches limit) libev stops its internal watcher silently, and no
 // stop signal is ever handled. A failed registration of this signalfd
-// reaches its watcher as EV_ERROR instead, and it is registered again after
-// a pause, so a stop signal is late at worst, never lost. (libev reports
-// that EV_ERROR only after its next poll returns, so each registration is
-// followed by an idle watcher that keeps that poll from blocking, as
-// EchoServer does for its own descriptors.)
+// reaches its watcher as EV_ERROR instead (at once: watch_check.h), and it
+// is registered again after a pause, so a stop signal is late at worst,
+// never lost.
 //
 // Nothing can hold a signal that arrives before main() runs (during exec or
 // dynamic loading); a parent that must signal at once can spawn the server
@@ -31,6 +29,7 @@
 #include <functional>
 
 #include "src/posix/unique_fd.h"
+#include "src/server/watch_check.h"
 
 namespace echo {
 
@@ -59,13 +58,12 @@ class LifecycleSignals {
   void Watch();
   void OnReadable(ev::io& watcher, int revents);
   void OnRewatch(ev::timer& timer, int revents);
-  void OnWatchChecked(ev::idle& watcher, int revents);
 
   std::function<void(int)> on_signal_;
   UniqueFd fd_;
   ev::io watcher_;
   ev::timer rewatch_;
-  ev::idle watch_check_;
+  WatchCheck watch_check_;
 };
 
 }  // namespace echo
