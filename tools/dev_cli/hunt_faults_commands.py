@@ -14,6 +14,7 @@ import common
 
 sys.path.insert(0, str(common.ROOT / "tools" / "fuzz"))
 import bug_catalog  # noqa: E402
+from hunt import FUZZ_DETECTORS  # noqa: E402
 
 HUNT_REPORT_DIR = pathlib.Path(os.environ.get("ECHO_LAB_HUNT_REPORT_DIR", common.ROOT / ".hunt-report"))
 FAULTS_REPORT_DIR = pathlib.Path(os.environ.get("ECHO_LAB_FAULTS_REPORT_DIR",
@@ -22,7 +23,6 @@ FAULTS_REPORT_DIR = pathlib.Path(os.environ.get("ECHO_LAB_FAULTS_REPORT_DIR",
 # its output base keeps what the previous variant built and each variant
 # recompiles only the files its patch touches.
 SCRATCH_TREE = pathlib.Path(common.cache_dir("echo_lab_hunt_tree", "ECHO_LAB_HUNT_TREE"))
-HUNT_FUZZ_DETECTORS = ("connection", "server", "flags")
 CLEAN = "clean"
 
 
@@ -67,7 +67,7 @@ def build_hunt_variant(variant, bug, into):
     fault detector runs) copied into into/<variant>/, since every variant
     builds to the same bazel-bin path."""
     labels = ["//src/server:echo_server"] + [
-        label for t in HUNT_FUZZ_DETECTORS for label in ("//fuzz:%s_bin" % t, "//fuzz:%s_options" % t)]
+        label for t in FUZZ_DETECTORS for label in ("//fuzz:%s_bin" % t, "//fuzz:%s_options" % t)]
     # One load client for every variant, built clean: a variant's defect must
     # not be in the client that judges it.
     if variant == CLEAN:
@@ -76,7 +76,7 @@ def build_hunt_variant(variant, bug, into):
     with variant_tree(bug) as tree:
         bin_dir = common.build("hunt", ["--config=fuzz"], labels, "the %s variant" % variant, tree)
     (into / variant / "fuzz").mkdir(parents=True)
-    for target in HUNT_FUZZ_DETECTORS:
+    for target in FUZZ_DETECTORS:
         for name in (target + "_bin", target + ".options"):
             shutil.copy(bin_dir / "fuzz" / name, into / variant / "fuzz")
     shutil.copy(bin_dir / "src/server/echo_server", into / variant)

@@ -41,8 +41,8 @@ import hunt_report  # noqa: E402
 import libfuzzer_log  # noqa: E402
 
 CLEAN = hunt_report.CLEAN
-DETECTORS = ("connection", "server", "flags", "faults")
 FUZZ_DETECTORS = ("connection", "server", "flags")
+DETECTORS = FUZZ_DETECTORS + ("faults",)
 # The first line of any failure report: an oracle, a sanitizer, libFuzzer's
 # own (timeout, out-of-memory, deadly signal).
 _REPORT_START = re.compile(
