@@ -52,7 +52,7 @@ def echo_fuzz_test(name, srcs, deps = [], **kwargs):
         testonly = True,
         srcs = srcs,
         copts = NO_FUZZ_COVERAGE,
-        deps = deps + ["//fuzz:fuzz_check", "//fuzz:fuzz_input"],
+        deps = deps + ["//fuzz:harness_support"],
         alwayslink = True,
     )
 

@@ -68,27 +68,28 @@ int IntOption(int fd, int level, int option) {
   return value;
 }
 
-TEST(ListenerOptionsTest, ReuseAddressFailureIsAListenFailureNamingIt) {
+// With `option` failing with `error`, listening on `host` fails with an
+// error that names the option, and the socket is closed.
+void ExpectListenFailureNaming(int option, int error, const char* host,
+                               const std::string& expected) {
   const int fds_before = CountOwnFds();
-  FailNext(SO_REUSEADDR, ENOMEM);
-  const ListenResult result = OpenListener(*SocketAddress::Parse("127.0.0.1", 0));
+  FailNext(option, error);
+  const ListenResult result = OpenListener(*SocketAddress::Parse(host, 0));
   EXPECT_FALSE(result.fd.valid());
   EXPECT_FALSE(result.bound.has_value());
-  EXPECT_EQ(result.error, std::string("cannot listen on 127.0.0.1:0: setsockopt "
-                                      "SO_REUSEADDR=1: ") + std::strerror(ENOMEM));
+  EXPECT_EQ(result.error, expected + std::strerror(error));
   EXPECT_EQ(CountOwnFds(), fds_before) << "the socket leaked";
+}
+
+TEST(ListenerOptionsTest, ReuseAddressFailureIsAListenFailureNamingIt) {
+  ExpectListenFailureNaming(SO_REUSEADDR, ENOMEM, "127.0.0.1",
+                            "cannot listen on 127.0.0.1:0: setsockopt SO_REUSEADDR=1: ");
 }
 
 TEST(ListenerOptionsTest, DualStackFailureIsAListenFailureNamingIt) {
   if (!HasIpv6()) GTEST_SKIP() << "socket(AF_INET6) fails: no IPv6 on this machine";
-  const int fds_before = CountOwnFds();
-  FailNext(IPV6_V6ONLY, ENOPROTOOPT);
-  const ListenResult result = OpenListener(*SocketAddress::Parse("::", 0));
-  EXPECT_FALSE(result.fd.valid());
-  EXPECT_FALSE(result.bound.has_value());
-  EXPECT_EQ(result.error, std::string("cannot listen on [::]:0: setsockopt "
-                                      "IPV6_V6ONLY=0: ") + std::strerror(ENOPROTOOPT));
-  EXPECT_EQ(CountOwnFds(), fds_before) << "the socket leaked";
+  ExpectListenFailureNaming(IPV6_V6ONLY, ENOPROTOOPT, "::",
+                            "cannot listen on [::]:0: setsockopt IPV6_V6ONLY=0: ");
 }
 
 TEST(ListenerOptionsTest, Ipv4ListenerHasReuseAddress) {
