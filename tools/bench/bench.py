@@ -1,25 +1,10 @@
 #!/usr/bin/env python3
 """Side-by-side benchmark: echo_server, a libuv-style reference and a minimal
 epoll server (the speed limit), measured in one run by the same client
-(echo_load), each server pinned to one core and the client to the other:
-
-  bulk         16 connections, 4 KiB messages, 4 in flight: MB/s echoed, the
-               server's CPU time per KiB echoed, the client's own CPU share
-  ping-pong    1 connection, 64-byte messages: p50/p99 latency, msgs/s, the
-               server's CPU time per message; the servers alternate over
-               several rounds, the median round counts
-  syscalls     a separate ping-pong round per server under `strace -c`:
-               reads, writes, epoll_wait and epoll_ctl per message
-  idle         10,000 connections held open: server RSS growth
-  slow readers 200 connections each pushing 4 MB and never reading: peak
-               server RSS, and whether a new client is answered meanwhile
-
-The client is checked too: in every ping-pong round, right after echo_load
-ran against the minimal server, a blocking C client (the yardstick) does the
-same; echo_load below 0.7x its msgs/s fails the run, since it would then
-measure itself. In bulk, a client that used all of its core is flagged in
-the table and warned about, not failed: against a server near the speed
-limit it happens on a 2-core VM whatever the client (bench_report.py).
+(echo_load), each server pinned to one core and the client to the other.
+What it measures and why: the README ("Load, robustness and benchmark"),
+scenarios.py (bulk, ping-pong, syscalls, idle, slow readers) and
+bench_report.py (the tables and the client's self-checks).
 
 Prints the markdown tables and the verdicts, and writes the tables and the
 raw figures to --out (bench.md, bench.json). Exit status 1 on client
@@ -27,6 +12,7 @@ errors or a failed check.
 """
 
 import argparse
+import contextlib
 import json
 import pathlib
 import sys
@@ -39,11 +25,10 @@ import scenarios  # noqa: E402
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="tools/dev bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ours", required=True, help="echo_server")
-    parser.add_argument("--reference", required=True, help="uv_echo_server")
-    parser.add_argument("--minimal", required=True, help="minimal_echo_server")
-    parser.add_argument("--yardstick", required=True, help="blocking_ping_client")
-    parser.add_argument("--load", required=True, help="echo_load")
+    for flag, binary in (("--ours", "echo_server"), ("--reference", "uv_echo_server"),
+                         ("--minimal", "minimal_echo_server"),
+                         ("--yardstick", "blocking_ping_client"), ("--load", "echo_load")):
+        parser.add_argument(flag, required=True, help=binary)
     parser.add_argument("--duration", type=int, default=10, help="seconds of bulk load")
     parser.add_argument("--rounds", type=int, default=5,
                         help="alternating ping-pong rounds (duration/4 s each)")
@@ -56,28 +41,6 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-SERVER_COMMANDS = {
-    "echo_server": lambda args: [args.ours, "--port", "0", "--max-connections", "20000",
-                                 "--max-connections-per-ip", "0", "--log-level", "warn"],
-    "reference": lambda args: [args.reference, "0"],
-    "minimal": lambda args: [args.minimal, "0"],
-}
-
-
-def start_servers(args):
-    """{name: Server}, in SERVER_COMMANDS' order; none left running if one
-    fails to start."""
-    servers = {}
-    try:
-        for name, command in SERVER_COMMANDS.items():
-            servers[name] = scenarios.Server(command(args))
-    except RuntimeError:
-        for server in servers.values():
-            server.stop()
-        raise
-    return servers
-
-
 def measure(servers, args):
     """Every scenario on every server: {server: figures}, and the client check."""
     print("bench: ping-pong, %d alternating rounds" % args.rounds, file=sys.stderr)
@@ -88,22 +51,22 @@ def measure(servers, args):
     figures = {}
     for name, server in servers.items():
         figures[name] = scenarios.run_server(name, server, args)
-        figures[name].update({k: v for k, v in latency[name].items() if k.startswith("ping_pong")})
-        figures[name]["client_errors"] += latency[name]["errors"] + syscalls[name]["raw"]["errors"]
-        figures[name]["raw"]["ping_pong_rounds"] = latency[name]["rounds"]
-        figures[name]["raw"]["syscalls"] = syscalls[name].pop("raw")
-        figures[name].update(syscalls[name])
+        for raw_key, part in (("ping_pong_rounds", latency[name]), ("syscalls", syscalls[name])):
+            figures[name]["raw"][raw_key] = part.pop("raw")
+            figures[name]["client_errors"] += part.pop("client_errors")
+            figures[name].update(part)
     return figures, client
 
 
 def main(argv):
     args = parse_args(argv)
-    servers = start_servers(args)
-    try:
+    commands = {"echo_server": [args.ours, "--port", "0", "--max-connections", "20000",
+                                "--max-connections-per-ip", "0", "--log-level", "warn"],
+                "reference": [args.reference, "0"], "minimal": [args.minimal, "0"]}
+    with contextlib.ExitStack() as running:  # Stops every server started.
+        servers = {name: running.enter_context(scenarios.Server(command))
+                   for name, command in commands.items()}
         figures, client = measure(servers, args)
-    finally:
-        for server in servers.values():
-            server.stop()
     results = bench_report.checks(client)
     warnings = bench_report.warnings(figures)
     tables = bench_report.server_table(figures) + "\n" + bench_report.client_table(client)

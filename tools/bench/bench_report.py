@@ -31,12 +31,8 @@ ROWS = [
 # wall time on its one core: the bulk figure then measures the client as
 # much as the server. A flag, not a failure: on loopback each end's kernel
 # does about the same work per byte, so any server near the speed limit
-# saturates the client too. Measured on the 2-core VM (three runs of
-# `tools/dev bench --duration 4`): the client used 0.94-0.97 of its core
-# against echo_server and against the minimal server (which cost 410-480
-# ns of CPU per KiB, the client about as much), 0.49-0.55 against the
-# reference; a failing check would fail about every other run. Server CPU
-# per KiB compares the servers whoever set the pace.
+# saturates the client too (0.94-0.97 on a 2-core VM, docs/measurements.md).
+# Server CPU per KiB compares the servers whoever set the pace.
 SATURATED_CLIENT = 0.95
 # echo_load may fall this far below the yardstick's msgs/s before its
 # ping-pong figures stop measuring the server...
@@ -66,32 +62,31 @@ def ratio_cell(numerator, denominator, fmt):
     return "%.2f" % (numerator / denominator)
 
 
+def markdown(headings, rows):
+    lines = ["| %s |" % " | ".join(headings), "| --- |" + " ---: |" * (len(headings) - 1)]
+    return "\n".join(lines + ["| %s |" % " | ".join(row) for row in rows]) + "\n"
+
+
 def server_table(figures):
     """One column per server, then echo_server / reference and
     echo_server / minimal."""
-    lines = ["| measure | %s | echo_server / reference | echo_server / minimal |"
-             % " | ".join(HEADINGS),
-             "| --- |" + " ---: |" * (len(SERVERS) + 2)]
     ours = figures["echo_server"]
-    for label, key, fmt in ROWS:
-        cells = [cell(figures[name][key], fmt) for name in SERVERS]
-        cells += [ratio_cell(ours[key], figures[name][key], fmt) for name in SERVERS[1:]]
-        lines.append("| %s | %s |" % (label, " | ".join(cells)))
-    return "\n".join(lines) + "\n"
+    return markdown(("measure",) + HEADINGS + ("echo_server / reference", "echo_server / minimal"),
+                    [[label] + [cell(figures[name][key], fmt) for name in SERVERS] +
+                     [ratio_cell(ours[key], figures[name][key], fmt) for name in SERVERS[1:]]
+                     for label, key, fmt in ROWS])
 
 
 def client_table(client):
     """echo_load against the blocking yardstick, both against the minimal
     server."""
-    lines = ["| ping-pong against the minimal server (1 conn, 64 B) | echo_load "
-             "| blocking yardstick | echo_load / yardstick |",
-             "| --- | ---: | ---: | ---: |"]
-    for label, key, fmt in [("p50 (us)", "p50_us", "%.1f"), ("msgs/s", "msgs_per_s", "%.0f"),
-                            ("client CPU per message (us)", "cpu_us_per_msg", "%.1f")]:
-        ours, yardstick = client["echo_load_" + key], client["yardstick_" + key]
-        lines.append("| %s | %s | %s | %.2f |" % (label, fmt % ours, fmt % yardstick,
-                                                  ours / yardstick))
-    return "\n".join(lines) + "\n"
+    return markdown(
+        ("ping-pong against the minimal server (1 conn, 64 B)", "echo_load", "blocking yardstick",
+         "echo_load / yardstick"),
+        [(label, fmt % client["echo_load_" + key], fmt % client["yardstick_" + key],
+          "%.2f" % (client["echo_load_" + key] / client["yardstick_" + key]))
+         for label, key, fmt in [("p50 (us)", "p50_us", "%.1f"), ("msgs/s", "msgs_per_s", "%.0f"),
+                                 ("client CPU per message (us)", "cpu_us_per_msg", "%.1f")]])
 
 
 def checks(client):

@@ -1,15 +1,11 @@
 /*
- * blocking_ping_client.c: the yardstick of `tools/dev bench` for ping-pong.
- *
- * The least work a client can do per round trip: one blocking write() of
- * the message, blocking read()s until its echo is back whole, one clock
- * read (each round trip ends where the next begins). echo_load's ping-pong
- * figures against the same server should come close to these; if they do
- * not, echo_load measures itself, not the server.
+ * blocking_ping_client.c: the ping-pong yardstick of `tools/dev bench`, the
+ * least work a client can do per round trip: one blocking write(), blocking
+ * read()s until the echo is whole, one clock read. echo_load's ping-pong
+ * figures against the same server should come close to these.
  *
  * usage: blocking_ping_client PORT SECONDS [MESSAGE_SIZE]   (default 64)
- * prints one JSON line:
- *   {"messages":N,"seconds":S,"msgs_per_s":X,"p50_us":Y,"p99_us":Z}
+ * prints {"messages":N,"seconds":S,"msgs_per_s":X,"p50_us":Y,"p99_us":Z}
  */
 
 #include <arpa/inet.h>

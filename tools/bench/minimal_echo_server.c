@@ -1,16 +1,13 @@
 /*
- * minimal_echo_server.c: the speed limit of `tools/dev bench`.
+ * minimal_echo_server.c: the speed limit of `tools/dev bench`, the least
+ * work a TCP echo server can do on Linux: one thread, level-triggered
+ * epoll, one read() per readiness into a 64 KiB buffer, written straight
+ * back; what a partial write leaves is buffered without bound and flushed
+ * on EPOLLOUT. Not robust, just fast: the gap to it is the price of
+ * robustness.
  *
- * The least work a TCP echo server can do on Linux: one thread,
- * level-triggered epoll, one read() per readiness into a 64 KiB buffer,
- * written straight back. What a partial write leaves goes to an unbounded
- * buffer of the connection, flushed on EPOLLOUT, after which the connection
- * is watched for EPOLLIN only again. No limits, no timers, no bound on what
- * it holds: it is not robust, it is fast. A robust server should approach
- * its figures; the gap is the price of its robustness.
- *
- * usage: minimal_echo_server PORT   (0: any free port; the bound port is
- *                                    printed as "listening on 127.0.0.1:N")
+ * usage: minimal_echo_server PORT   (0: any free port; prints
+ *                                    "minimal_echo_server: listening on 127.0.0.1:N")
  */
 
 #define _GNU_SOURCE /* accept4() */

@@ -2,17 +2,15 @@
 run to its end with the CPU time it used, and its system calls counted by
 strace.
 
-Why strace and not /proc/PID/io: syscr and syscw count only the read and
-write families that go through the VFS (read, readv, write, writev...);
-recv(), send(), recvfrom() and sendto() on a socket do not go through it
-and leave them flat (seen with echo_server, which uses recv and send), so
-they cannot compare servers that use different calls. `strace -c` counts
-every call, at a cost per call that would distort any timing: a count is
-taken in a round of its own, never during a round whose time or CPU is
-measured.
+Why strace and not /proc/PID/io: syscr and syscw count only calls through
+the VFS, which recv(), send(), recvfrom() and sendto() on a socket bypass
+(echo_server uses them), so they cannot compare servers that use different
+calls. `strace -c` counts every call, at a cost per call that would distort
+any timing: a count is taken in a round of its own.
 """
 
 import collections
+import contextlib
 import os
 import pathlib
 import signal
@@ -22,25 +20,6 @@ import threading
 import time
 
 from echo_process import EchoProcess
-
-CLOCK_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid):
-    """User plus system CPU time of process `pid` (all its threads) so far,
-    in seconds."""
-    with open("/proc/%d/stat" % pid) as stat:
-        return stat_cpu_seconds(stat.read())
-
-
-def stat_cpu_seconds(text):
-    """utime + stime in seconds from the text of /proc/PID/stat: fields 14
-    and 15, in clock ticks."""
-    # Field 2, the command name, is in parentheses and may hold spaces and
-    # parentheses of its own; the fields after the last ")" start at 3.
-    fields = text[text.rindex(")") + 1:].split()
-    return (int(fields[14 - 3]) + int(fields[15 - 3])) / CLOCK_TICKS_PER_SECOND
-
 
 ChildRun = collections.namedtuple("ChildRun", "stdout stderr exit_code cpu_seconds wall_seconds")
 
@@ -79,28 +58,16 @@ def parse_strace_summary(text):
     return calls
 
 
-class SyscallCount:
+@contextlib.contextmanager
+def syscall_count(pid):
     """`strace -c -f` attached to process `pid` for the length of a `with`
-    block; `calls` ({syscall: count}) once the block is left."""
-
-    def __init__(self, pid):
-        self.pid = pid
-        self.calls = {}
-        self._output = tempfile.NamedTemporaryFile(prefix="bench_strace.", suffix=".txt")
-        self._strace = None
-
-    def __enter__(self):
-        self._strace = EchoProcess(["strace", "-c", "-f", "-p", str(self.pid),
-                                    "-o", self._output.name])
-        if self._strace.await_line("strace: Process %d attached" % self.pid, 10) is None:
-            self._strace.stop(seconds=0)
-            raise RuntimeError("strace did not attach to %d: %s" % (self.pid, self._strace.log()))
-        return self
-
-    def __exit__(self, *exc):
-        # SIGINT detaches strace, which then writes its table.
-        self._strace.signal(signal.SIGINT)
-        self._strace.wait_exit(10)
-        self._strace.stop()
-        self.calls = parse_strace_summary(pathlib.Path(self._output.name).read_text())
-        self._output.close()
+    block; yields a dict that holds {syscall: calls} once the block is left."""
+    calls = {}
+    with tempfile.NamedTemporaryFile(prefix="bench_strace.", suffix=".txt") as output, \
+            EchoProcess(["strace", "-c", "-f", "-p", str(pid), "-o", output.name]) as strace:
+        if strace.await_line("strace: Process %d attached" % pid, 10) is None:
+            raise RuntimeError("strace did not attach to %d: %s" % (pid, strace.log()))
+        yield calls
+        strace.signal(signal.SIGINT)  # Detaches strace, which then writes its table.
+        strace.wait_exit(10)
+        calls.update(parse_strace_summary(pathlib.Path(output.name).read_text()))

@@ -1,13 +1,10 @@
 /*
- * uv_echo_server.c: the reference server of `tools/dev bench`.
+ * uv_echo_server.c: the reference server of `tools/dev bench`, written the
+ * way libuv's own guide writes one: a buffer allocated per read, one write
+ * request per read that frees it on completion, no backpressure, no limits.
  *
- * A TCP echo server written the way libuv's own guide writes one: a buffer
- * allocated per read (libuv's suggested size), one write request per read
- * that frees the buffer on completion, no backpressure and no limits. It is
- * here to be measured against, not used.
- *
- * usage: uv_echo_server [PORT]   (default 0: any free port; the bound port
- *                                 is printed as "listening on 127.0.0.1:N")
+ * usage: uv_echo_server [PORT]   (default 0: any free port; prints
+ *                                 "uv_echo_server: listening on 127.0.0.1:N")
  */
 
 #include <stdio.h>

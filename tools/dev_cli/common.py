@@ -1,5 +1,5 @@
-"""What every tools/dev subcommand shares: the checkout, packages, Bazel
-invocations and output bases, and running a tool while keeping its verdicts.
+"""What every tools/dev subcommand shares: the checkout, Bazel invocations
+and output bases, and running a tool while keeping its verdicts.
 
 A verdict is a line "<tool>: <check> PASSED|FAILED: <detail>", which every
 tool under tools/ prints once per check; `tools/dev test` counts them.
@@ -25,25 +25,6 @@ class Failure(Exception):
 
 def log(message):
     print("dev: " + message, file=sys.stderr, flush=True)
-
-
-def packages():
-    lines = (ROOT / "tools" / "packages.txt").read_text().splitlines()
-    return [word for line in lines for word in line.split("#", 1)[0].split()]
-
-
-def missing_packages():
-    status = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${Status}\n"] + packages(),
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
-    installed = {line.split()[0] for line in status.splitlines() if line.endswith("install ok installed")}
-    return [package for package in packages() if package not in installed]
-
-
-def require_packages():
-    """Subcommands other than setup, run and test install nothing."""
-    missing = missing_packages()
-    if missing:
-        raise Failure("missing packages: %s; run tools/dev setup" % " ".join(missing))
 
 
 def cache_dir(kind, variable):
@@ -87,11 +68,16 @@ def build(base, configs, labels, what, workspace=ROOT):
     return bazel_bin(base, configs, workspace)
 
 
+def bazel_output(base, command, *args, workspace=ROOT):
+    """What a bazel command (info, query) prints, without its messages."""
+    return subprocess.run(bazel_command(base, command, *args), cwd=workspace, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+
+
 def bazel_bin(base, configs, workspace=ROOT):
     """The bazel-bin folder of a configuration in an output base."""
-    out = subprocess.run(bazel_command(base, "info", *configs, "bazel-bin"), cwd=workspace,
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    return pathlib.Path(out.stdout.strip())
+    info = bazel_output(base, "info", *configs, "bazel-bin", workspace=workspace)
+    return pathlib.Path(info.strip())
 
 
 def sanitizer_env():
@@ -119,6 +105,14 @@ def run_tool(command, env=None):
 
 def python_tool(script, *args, env=None):
     return run_tool([sys.executable, ROOT / script] + list(args), env=env)
+
+
+def subcommand(subparsers, handler, help, description=None):
+    """The parser of `tools/dev <handler's name>`; --help shows `description`
+    (default: `help`, as `tools/dev --help` does)."""
+    parser = subparsers.add_parser(handler.__name__, help=help, description=description or help)
+    parser.set_defaults(handler=handler)
+    return parser
 
 
 def positive(text):

@@ -96,10 +96,9 @@ def cfl(args):
 
 
 def add_parsers(subparsers):
-    parser = subparsers.add_parser(
-        "fuzz", help="fuzz campaigns with a JSON + HTML report",
-        description="Fuzz campaigns with a JSON + HTML report in %s. AFL++ fuzzes what "
-                    ".clusterfuzzlite/build.sh builds." % REPORT_DIR)
+    parser = common.subcommand(subparsers, fuzz, "fuzz campaigns with a JSON + HTML report",
+                               "Fuzz campaigns with a JSON + HTML report in %s. AFL++ fuzzes "
+                               "what .clusterfuzzlite/build.sh builds." % REPORT_DIR)
     parser.add_argument("--target", action="append", default=[], choices=TARGETS + ("all",),
                         help="a target to fuzz, again for more (default: all)")
     parser.add_argument("--time", type=common.positive, default=60, help="seconds per target")
@@ -107,20 +106,15 @@ def add_parsers(subparsers):
     parser.add_argument("--engine", choices=("libfuzzer", "afl"), default="libfuzzer")
     parser.add_argument("--no-merge", action="store_true", help="add nothing to the in-tree corpus")
     parser.add_argument("--no-save", action="store_true", help="keep crashes out of fuzz/regressions")
-    parser.set_defaults(handler=fuzz)
-
-    parser = subparsers.add_parser(
-        "repro", help="replay one input under ASan/UBSan, symbolized",
-        description="Replay one input under ASan/UBSan with a symbolized trace. The target comes "
-                    "from the input's name (<target>-crash-..., clusterfuzz-testcase-<target>-...) "
-                    "or folder unless given.")
+    parser = common.subcommand(
+        subparsers, repro, "replay one input under ASan/UBSan, symbolized",
+        "Replay one input under ASan/UBSan with a symbolized trace. The target comes from "
+        "the input's name (<target>-crash-..., clusterfuzz-testcase-<target>-...) or folder "
+        "unless given.")
     parser.add_argument("file", help="the input")
     parser.add_argument("--target", choices=TARGETS)
     parser.add_argument("--explain", action="store_true", help="decode a connection input's actions")
-    parser.set_defaults(handler=repro)
-
-    parser = subparsers.add_parser(
-        "cfl", help="run .clusterfuzzlite/build.sh as ClusterFuzzLite would; check every fuzzer",
-        description="Run .clusterfuzzlite/build.sh in an OSS-Fuzz-like environment, then check "
-                    "and briefly run every fuzzer it built.")
-    parser.set_defaults(handler=cfl)
+    common.subcommand(subparsers, cfl,
+                      "run .clusterfuzzlite/build.sh as ClusterFuzzLite would; check every fuzzer",
+                      "Run .clusterfuzzlite/build.sh in an OSS-Fuzz-like environment, then check "
+                      "and briefly run every fuzzer it built.")

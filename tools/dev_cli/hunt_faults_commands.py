@@ -142,23 +142,19 @@ def faults(args):
 
 
 def add_parsers(subparsers):
-    parser = subparsers.add_parser(
-        "hunt", help="re-inject each defect class; time how fast the detectors catch it",
-        description="Re-inject each defect class of tools/bugs/ (a patch applied to a copy of "
-                    "the tree) and time how fast the fuzzers and the fault run catch it; report "
-                    "in %s." % HUNT_REPORT_DIR)
+    parser = common.subcommand(
+        subparsers, hunt, "re-inject each defect class; time how fast the detectors catch it",
+        "Re-inject each defect class of tools/bugs/ (a patch applied to a copy of the tree) and "
+        "time how fast the fuzzers and the fault run catch it; report in %s." % HUNT_REPORT_DIR)
     parser.add_argument("--bug", action="append", default=[],
                         help="a class, clean or all (default: all), again for more")
     parser.add_argument("--trials", type=common.positive, default=3)
     parser.add_argument("--time", type=common.positive, default=60, help="seconds per detector and trial")
     parser.add_argument("--start", choices=("corpus", "empty"), default="corpus")
-    parser.set_defaults(handler=hunt)
-
-    parser = subparsers.add_parser(
-        "faults", help="the real server under strace-injected syscall failures",
-        description="The real server (optimized and ASan builds) under strace-injected syscall "
-                    "failures while echo_load verifies every byte; report in %s." % FAULTS_REPORT_DIR)
+    parser = common.subcommand(
+        subparsers, faults, "the real server under strace-injected syscall failures",
+        "The real server (optimized and ASan builds) under strace-injected syscall failures "
+        "while echo_load verifies every byte; report in %s." % FAULTS_REPORT_DIR)
     parser.add_argument("--time", type=common.positive, default=60, help="seconds per build")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--bug", help="the ASan build with this class of tools/bugs/ re-injected")
-    parser.set_defaults(handler=faults)

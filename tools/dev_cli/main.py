@@ -17,8 +17,6 @@ import hunt_faults_commands
 import measure_commands
 import test_command
 
-INSTALLING = ("setup", "run", "test")  # tools/dev installs packages for these.
-
 
 def run(server_flags):
     """Builds and runs the echo server; its flags are the server's own
@@ -52,8 +50,6 @@ def main(argv):
         return 0  # Only --help or a usage error reach here; tools/dev installs.
     args.command_line = " ".join(["tools/dev"] + [shlex.quote(arg) for arg in argv])
     try:
-        if args.command not in INSTALLING:
-            common.require_packages()
         return args.handler(args)
     except common.Failure as failure:
         print("dev: error: %s" % failure, file=sys.stderr)

@@ -15,20 +15,16 @@ COVERAGE_IGNORE = "^(tests|fuzz|tools|third_party|external)/|^/"
 
 
 def bench(args):
+    binaries = {"ours": "src/server/echo_server", "reference": "tools/bench/uv_echo_server",
+                "minimal": "tools/bench/minimal_echo_server",
+                "yardstick": "tools/bench/blocking_ping_client", "load": "tools/load/echo_load"}
     # Optimized builds: a benchmark of a debug build measures the compiler.
-    bin_dir = common.build("gcc", ["-c", "opt"], ["//src/server:echo_server",
-                                                  "//tools/bench:uv_echo_server",
-                                                  "//tools/bench:minimal_echo_server",
-                                                  "//tools/bench:blocking_ping_client",
-                                                  "//tools/load:echo_load"],
+    bin_dir = common.build("gcc", ["-c", "opt"], ["//%s:%s" % tuple(path.rsplit("/", 1))
+                                                  for path in binaries.values()],
                            "bench: the servers and clients")
-    return common.python_tool(
-        "tools/bench/bench.py", "--duration", args.duration,
-        "--ours", bin_dir / "src/server/echo_server",
-        "--reference", bin_dir / "tools/bench/uv_echo_server",
-        "--minimal", bin_dir / "tools/bench/minimal_echo_server",
-        "--yardstick", bin_dir / "tools/bench/blocking_ping_client",
-        "--load", bin_dir / "tools/load/echo_load", "--out", common.ROOT / ".bench")
+    flags = [part for name, path in binaries.items() for part in ("--" + name, bin_dir / path)]
+    return common.python_tool("tools/bench/bench.py", "--duration", args.duration, *flags,
+                              "--out", common.ROOT / ".bench")
 
 
 def llvm_cov(*args):
@@ -46,9 +42,7 @@ def instrumented_binaries():
     """Every test and binary that `bazel test //...` builds, as -object flags."""
     bin_dir = common.bazel_bin("coverage", ["--config=llvm_cov"])
     query = ('kind("cc_(test|binary) rule", //...) except attr(tags, "\\bmanual\\b", //...)')
-    labels = subprocess.run(common.bazel_command("coverage", "query", "--noshow_progress", query),
-                            cwd=common.ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True).stdout.split()
+    labels = common.bazel_output("coverage", "query", "--noshow_progress", query).split()
     paths = [bin_dir / label.lstrip("/").replace(":", "/") for label in labels]
     return [flag for path in paths if os.access(path, os.X_OK) for flag in ("-object", path)]
 
@@ -87,16 +81,13 @@ def coverage(args):
 
 
 def add_parsers(subparsers):
-    parser = subparsers.add_parser(
-        "bench", help="echo_server against a libuv-style reference and a minimal epoll server",
-        description="echo_server against a libuv-style reference and a minimal epoll server "
-                    "(the speed limit), with the client checked against a blocking yardstick.")
-    parser.add_argument("--duration", type=common.positive, default=10, help="seconds per round")
-    parser.set_defaults(handler=bench)
-
-    parser = subparsers.add_parser(
-        "coverage", help="every test and corpus under clang source-based coverage",
-        description="Every test and corpus under clang source-based coverage: a per-file table "
-                    "and %s/html/." % COVERAGE_DIR)
-    parser.add_argument("--check", action="store_true", help="fail below the README's targets")
-    parser.set_defaults(handler=coverage)
+    common.subcommand(
+        subparsers, bench, "echo_server against a libuv-style reference and a minimal epoll server",
+        "echo_server against a libuv-style reference and a minimal epoll server (the speed "
+        "limit), with the client checked against a blocking yardstick.",
+    ).add_argument("--duration", type=common.positive, default=10, help="seconds per round")
+    common.subcommand(
+        subparsers, coverage, "every test and corpus under clang source-based coverage",
+        "Every test and corpus under clang source-based coverage: a per-file table and "
+        "%s/html/." % COVERAGE_DIR,
+    ).add_argument("--check", action="store_true", help="fail below the README's targets")

@@ -7,8 +7,6 @@ a step that fails without a verdict (a build error) counts as one failure.
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 
@@ -75,10 +73,9 @@ def test(args):
 
 
 def add_parsers(subparsers):
-    parser = subparsers.add_parser(
-        "test", help="everything CI runs: both builds' tests, faults, fuzzing, cfl, hunt",
-        description="bazel test //... with gcc, then with clang + ASan/LSan/UBSan "
-                    "(--config=asan); then a short fault-injection run per build, a short fuzz "
-                    "campaign per target, the ClusterFuzzLite build check and a short bug hunt. "
-                    "Step lengths: ECHO_LAB_CI_{FAULTS,FUZZ,HUNT}_SECONDS.")
-    parser.set_defaults(handler=test)
+    common.subcommand(
+        subparsers, test, "everything CI runs: both builds' tests, faults, fuzzing, cfl, hunt",
+        "bazel test //... with gcc, then with clang + ASan/LSan/UBSan (--config=asan); then a "
+        "short fault-injection run per build, a short fuzz campaign per target, the "
+        "ClusterFuzzLite build check and a short bug hunt. Step lengths: "
+        "ECHO_LAB_CI_{FAULTS,FUZZ,HUNT}_SECONDS.")

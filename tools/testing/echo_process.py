@@ -29,9 +29,11 @@ class EchoProcess:
     """A running process whose stderr a thread collects line by line.
     Used as a context manager, it is killed on the way out if still running."""
 
-    def __init__(self, command, **popen_args):
-        self.process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True,
-                                        errors="replace", **popen_args)
+    def __init__(self, command, popen=subprocess.Popen, **popen_args):
+        """`popen`: subprocess.Popen, or a function that calls it (e.g. to
+        keep track of the process)."""
+        self.process = popen(command, stderr=subprocess.PIPE, text=True, errors="replace",
+                             **popen_args)
         self.pid = self.process.pid
         self._lines = queue.Queue()
         self._log = []
@@ -144,3 +146,32 @@ def rss_kib(pid):
 
 def open_fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def stat_fields(text):
+    """The fields of a /proc/PID/stat text from field 3 (the state) on.
+    Field 2, the command name, is in parentheses and may hold spaces and
+    parentheses of its own, so the split starts after the last ")"."""
+    return text[text.rindex(")") + 1:].split()
+
+
+def proc_stat(pid):
+    """stat_fields() of process `pid`; [] if it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as stat:
+            return stat_fields(stat.read())
+    except (OSError, ValueError):
+        return []
+
+
+CLOCK_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+
+
+def stat_cpu_seconds(fields):
+    """utime + stime, fields 14 and 15 of stat_fields(), in seconds."""
+    return (int(fields[14 - 3]) + int(fields[15 - 3])) / CLOCK_TICKS_PER_SECOND
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time of process `pid` (all its threads) so far."""
+    return stat_cpu_seconds(proc_stat(pid))
