@@ -1,12 +1,9 @@
 """What `tools/dev faults` injects into echo_server, and what it leaves alone.
 
-Data only: the errno values each system call of the server may get, how often,
-and which calls are left alone and why. The syscall names are those strace shows on x86-64 Linux:
-glibc's recv() and send() are the recvfrom and sendto system calls.
-
-Injection is by strace (`-e inject=SYSCALL:error=ERRNO:when=FIRST+STEP`): the
-call is not made and the errno is returned instead, so the server meets a
-failure a real system can produce, at a point chosen by the seed.
+Data only: the errno values each system call of the server may get (each a
+failure a real system can produce), how often, and which calls are left
+alone and why. Names are those strace shows on x86-64 Linux: glibc's recv()
+and send() are the recvfrom and sendto system calls.
 """
 
 import collections

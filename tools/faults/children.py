@@ -1,16 +1,11 @@
 """Every process the fault run starts, and the guarantee that none outlives it.
 
-Each child starts in a session (so a process group) of its own: strace and
-the server it traces share one group, and killing the group ends both even
-when strace is stuck. kill_all() runs in the caller's `finally`, whatever
-happened; SIGTERM and SIGINT to the tool, and the run's hard deadline
-(SIGALRM), become exceptions, so that `finally` runs for them too. They are
-held back while a child is being started, so that none escapes the list.
-
-A tool killed outright (SIGKILL: the bug hunt stops a detector so) runs no
-`finally`: each child is therefore started through util-linux's setpriv
-with SIGKILL as its parent-death signal, so it dies with the tool; strace's
-tracee dies with strace.
+Each child has a process group of its own (strace shares it with its
+tracee), killed whole even when strace is stuck. kill_all() runs in the
+caller's `finally`, which SIGTERM, SIGINT and the hard deadline reach as
+exceptions, held back while a child starts so that none escapes the list.
+A tool killed by SIGKILL (the bug hunt stops a detector so) runs no
+`finally`: children get SIGKILL as their parent-death signal (setpriv).
 """
 
 import os
@@ -24,38 +19,31 @@ class Interrupted(Exception):
 
 
 class OutOfTime(Exception):
-    """The run's hard deadline (arm_deadline) passed."""
-
-
-# While `starting` > 0 a child is being started: an exception from a signal
-# waits in `held` until it is registered.
-_spawn_state = {"starting": 0, "held": None}
-
-
-def _raise_soon(error):
-    if _spawn_state["starting"]:
-        _spawn_state["held"] = _spawn_state["held"] or error
-    else:
-        raise error
-
-
-def raise_on_stop_signals():
-    """From now on, SIGTERM and SIGINT raise Interrupted in the main thread."""
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda n, _: _raise_soon(Interrupted("stopped by signal %d" % n)))
-
-
-def arm_deadline(seconds):
-    """OutOfTime is raised in the main thread `seconds` from now."""
-    signal.signal(signal.SIGALRM, lambda *_: _raise_soon(OutOfTime(
-        "out of time after %.0f s" % seconds)))
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    """The run's hard deadline passed."""
 
 
 # setpriv is in util-linux, which Debian always installs; without it,
 # children are still killed on every exit but SIGKILL.
 _SETPRIV = shutil.which("setpriv")
 DIE_WITH_PARENT = [_SETPRIV, "--pdeathsig", "KILL", "--"] if _SETPRIV else []
+# While a child is being started, the exception of a signal waits here.
+_held = {"starting": False, "error": None}
+
+
+def _raise_soon(error):
+    if not _held["starting"]:
+        raise error
+    _held["error"] = _held["error"] or error
+
+
+def raise_on_signals(deadline_secs):
+    """From now on SIGTERM and SIGINT raise Interrupted in the main thread,
+    and OutOfTime is raised there `deadline_secs` from now."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda n, _: _raise_soon(Interrupted("stopped by signal %d" % n)))
+    signal.signal(signal.SIGALRM, lambda *_: _raise_soon(
+        OutOfTime("out of time after %.0f s" % deadline_secs)))
+    signal.setitimer(signal.ITIMER_REAL, deadline_secs)
 
 
 class Children:
@@ -63,19 +51,18 @@ class Children:
         self._running = []
 
     def spawn(self, command, **kwargs):
-        """subprocess.Popen(command, **kwargs) in a new session; stdin is
-        /dev/null unless given."""
-        kwargs.setdefault("stdin", subprocess.DEVNULL)
-        _spawn_state["starting"] += 1
+        """subprocess.Popen(command, **kwargs) in a new session, reading
+        /dev/null, dying with the tool."""
+        _held["starting"] = True
         try:
-            process = subprocess.Popen(DIE_WITH_PARENT + list(command),
+            process = subprocess.Popen(DIE_WITH_PARENT + list(command), stdin=subprocess.DEVNULL,
                                        start_new_session=True, **kwargs)
             self._running.append(process)
         finally:
-            _spawn_state["starting"] -= 1
-        held, _spawn_state["held"] = _spawn_state["held"], None
-        if held:
-            raise held
+            _held["starting"] = False
+        error, _held["error"] = _held["error"], None
+        if error:
+            raise error
         return process
 
     def kill(self, process):
@@ -86,8 +73,7 @@ class Children:
         except ProcessLookupError:
             pass
         process.wait()
-        if process in self._running:
-            self._running.remove(process)
+        self.forget(process)
 
     def forget(self, process):
         """Stops tracking a process that has exited and been reaped."""

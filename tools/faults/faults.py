@@ -2,18 +2,14 @@
 """Fault injection into the real echo_server: failed system calls under load.
 
   faults.py --server BIN --load BIN [--time S] [--seed N] [--report-dir DIR]
-            [--name NAME] [--strace PATH]
+            [--name NAME] [--strace PATH] [--command TEXT]
 
 Runs the server under strace, which makes chosen system calls fail (see
-catalog.py for what, and strace_log.py for why strace), while echo_load
-drives byte-verified traffic; then checks the oracles of oracles.py. The
-seed decides the plan (schedule.py). In order:
-
-  1. a probe: no fault, every call traced; it must pass every oracle, and
-     it counts the calls made at startup and while serving
-  2. serving rounds, then epoll_ctl rounds, sharing what is left of --time
-     once the startup cases have their estimated share
-  3. startup cases: each startup call of setsockopt and epoll_ctl fails once
+catalog.py), while echo_load drives byte-verified traffic; then checks the
+oracles of oracles.py. First a probe, with no fault and every call traced:
+it must pass every oracle, and it counts the calls made at startup. Then the
+seed's plan (schedule.py): the serving rounds share what is left of --time
+once the startup cases have their estimated share.
 
 The first oracle failure is announced on stderr as "ORACLE FAILED ...";
 a caller may then stop the tool with SIGTERM: every process it started is
@@ -27,20 +23,19 @@ every oracle holds, 1 otherwise, 2 for a usage error.
 
 import argparse
 import collections
+import os
 import pathlib
 import shutil
 import signal
 import sys
 import tempfile
 import time
-import types
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import case_runner  # noqa: E402
 import catalog  # noqa: E402
 import children as children_module  # noqa: E402
 import oracles  # noqa: E402
-import report as report_module  # noqa: E402
 import schedule  # noqa: E402
 import strace_log  # noqa: E402
 
@@ -56,96 +51,51 @@ STARTUP_CASE_SECS = 2.0
 SECONDS_PER_ROUND = 6.0
 
 
-def run_probe(ctx):
-    """The fault-free case; its record and the strace_log.Probe (None if
-    the server did not start)."""
-    run = case_runner.CaseRun(ctx, schedule.Case("no faults (probe)", "probe", ()), 0)
-    state, port = run.start(full_trace=True)
-    if state != "listening":
-        run.fail("alive", "the server did not start without any fault: %s" % run.stderr_tail())
-    elif run.drive_load(port, PROBE_LOAD_SECS):
-        run.check_after_load(port)
-    lines = run.log_lines()
-    record = run.finish()
-    return record, (strace_log.probe(lines) if state == "listening" else None)
-
-
-def run_startup_case(ctx, case, index):
+def run_case(ctx, case, index, seconds):
+    """The case's record, and its CaseRun."""
     run = case_runner.CaseRun(ctx, case, index)
     state, value = run.start()
-    syscall = case.injections[0].syscall
-    if state == "exited":
-        lines = [line for line in run.server.stderr_lines if line.strip()]
-        if value == 1 and len(lines) == 1:
-            run.verdicts.passed("startup", "exit status 1: " + lines[0])
-        else:
-            run.fail("startup", "exit status %s with %d line(s) on stderr: %s" % (
-                value, len(lines), " | ".join(lines[-3:])))
-    elif state == "timeout":
-        run.fail("startup", "neither served nor exited within %d s"
-                 % case_runner.START_TIMEOUT_SECS)
-    elif catalog.STARTUP_EXPECT[syscall] == "exit":
-        run.fail("startup", "served although %s failed at startup" % syscall)
-    else:
-        run.verdicts.passed("startup", "served")
-    if state == "listening":
-        run.verdicts.passed("alive")
+    if case.phase == "startup":
+        run.check_startup(state, value)
+        if state == "listening":
+            run.passed("alive")
+            run.check_after_load(value)
+    elif state != "listening":
+        run.fail("alive", "the server did not start (%s %s): %s" % (
+            state, value, " | ".join(run.stderr_tail())))
+    elif run.drive_load(value, seconds):
         run.check_after_load(value)
-    return run.finish()
-
-
-def run_serving_case(ctx, case, index, seconds):
-    run = case_runner.CaseRun(ctx, case, index)
-    state, port = run.start()
-    if state != "listening":
-        run.fail("alive", "the server did not start (%s %s): %s" % (state, port, run.stderr_tail()))
-    elif run.drive_load(port, seconds):
-        run.check_after_load(port)
-    return run.finish()
-
-
-def progress(record):
+    record = run.finish()
     injected = sum(sum(errnos.values()) for errnos in record["injected"].values())
     bad = [o for o, v in record["oracles"].items() if v["verdict"] == oracles.FAIL]
     print("faults: case %-22s %5d faults, %3d echo_load runs, %s" % (
         record["name"], injected, record["load"]["runs"],
         "FAILED: " + ", ".join(bad) if bad else "ok"), file=sys.stderr, flush=True)
+    return record, run
 
 
 def run_cases(ctx, args, started, done):
-    """Every case, each recorded in `done` (records, serving_calls, plan,
-    the count of cases finished) as soon as it is over."""
+    """Every case; `done` holds at any time the records of the cases over,
+    the probe's count of serving calls, and the cases not run yet."""
     soft_end = started + args.time
-    probe_record, probe = run_probe(ctx)
-    progress(probe_record)
-    done.records.append(probe_record)
-    if probe is None:
+    record, probe = run_case(ctx, schedule.Case("no faults (probe)", "probe", ()), 0,
+                             PROBE_LOAD_SECS)
+    done["records"].append(record)
+    if probe.pid is None:
+        done["skipped"] = ["every case (the server did not start)"]
         return
-    done.serving_calls = probe.serving_calls
+    probe = strace_log.probe(probe.log_lines())
     startup_calls = {s: probe.startup_calls.get(s, 0) for s in catalog.STARTUP}
-    rounds = schedule.rounds_for(args.time, SECONDS_PER_ROUND)
-    plan = done.plan = schedule.plan(args.seed, rounds, startup_calls)
+    plan = schedule.plan(args.seed, schedule.rounds_for(args.time, SECONDS_PER_ROUND),
+                         startup_calls)
+    done.update(serving_calls=probe.serving_calls, skipped=[case.name for case in plan])
     for index, case in enumerate(plan, start=1):
-        now = time.monotonic()
-        if case.phase == "startup":
-            record = run_startup_case(ctx, case, index)
-        else:
-            left = [c.phase for c in plan[index - 1:]]
-            serving_end = soft_end - left.count("startup") * STARTUP_CASE_SECS
-            window = max(MIN_WINDOW_SECS, (serving_end - now) / left.count("serving") -
-                         ROUND_OVERHEAD_SECS)
-            record = run_serving_case(ctx, case, index, window)
-        progress(record)
-        done.records.append(record)
-
-
-def not_run(done):
-    """Names of the cases planned but not finished."""
-    if not done.records:
-        return ["every case"]
-    if done.plan is None:
-        return [] if done.serving_calls else ["every case (the server did not start)"]
-    return [case.name for case in done.plan[len(done.records) - 1:]]
+        left = [c.phase for c in plan[index - 1:]]
+        serving_end = soft_end - left.count("startup") * STARTUP_CASE_SECS
+        window = max(MIN_WINDOW_SECS, (serving_end - time.monotonic()) /
+                     max(1, left.count("serving")) - ROUND_OVERHEAD_SECS)
+        done["records"].append(run_case(ctx, case, index, window)[0])
+        done["skipped"].pop(0)
 
 
 def parse_args(argv):
@@ -174,31 +124,33 @@ def main(argv):
     started = time.monotonic()
     judge = oracles.Judge(started)
     processes = children_module.Children()
-    children_module.raise_on_stop_signals()
     args.report_dir.mkdir(parents=True, exist_ok=True)
-    done = types.SimpleNamespace(records=[], serving_calls={}, plan=None)
+    # LeakSanitizer cannot run under ptrace (it stops the world with ptrace
+    # itself): off for the traced server; every other check stays on.
+    env = dict(os.environ, ASAN_OPTIONS=":".join(
+        filter(None, [os.environ.get("ASAN_OPTIONS"), "detect_leaks=0"])))
+    done = {"records": [], "serving_calls": {}, "skipped": ["every case"]}
     try:
+        children_module.raise_on_signals(args.time + GRACE_SECS)
         with tempfile.TemporaryDirectory(prefix="echo_faults.") as work:
             ctx = case_runner.Context(processes, judge, args.strace, str(args.server.resolve()),
-                                      str(args.load.resolve()), case_runner.asan_env(),
+                                      str(args.load.resolve()), env,
                                       pathlib.Path(work), args.report_dir, args.seed)
-            children_module.arm_deadline(args.time + GRACE_SECS)
             run_cases(ctx, args, started, done)
     except children_module.OutOfTime as late:
         print("faults: %s: cases left undone" % late, file=sys.stderr, flush=True)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         processes.kill_all()
-    records, probe_calls, skipped = done.records, done.serving_calls, not_run(done)
-    failures = judge.failures()
+    records, skipped, failures = done["records"], done["skipped"], judge.failures()
     passed = failures == 0 and not skipped
     meta = collections.OrderedDict([
         ("name", args.name), ("server", str(args.server)), ("seed", args.seed),
         ("time", args.time), ("wall_seconds", round(time.monotonic() - started, 1)),
         ("command", args.command or " ".join(["faults.py"] + argv)), ("passed", passed),
         ("oracle_failures", failures), ("skipped_cases", skipped)])
-    result = report_module.build_report(meta, probe_calls, records)
-    report_module.write(args.report_dir, result)
+    result = oracles.build_report(meta, done["serving_calls"], records)
+    oracles.write(args.report_dir, result)
     injected = sum(sum(e.values()) for e in result["injected"].values())
     print("faults: %s %s: %d cases, %d faults injected, %d oracle failure(s)%s; report %s" % (
               args.name, "PASSED" if passed else "FAILED", len(records), injected, failures,

@@ -16,7 +16,6 @@ import case_runner  # noqa: E402
 import catalog  # noqa: E402
 import load  # noqa: E402
 import oracles  # noqa: E402
-import report  # noqa: E402
 import schedule  # noqa: E402
 import strace_log  # noqa: E402
 
@@ -145,7 +144,7 @@ class StraceLogTest(unittest.TestCase):
                schedule.Injection("setsockopt", "ENOMEM", 1, None)]
         self.assertEqual(strace_log.injection_rule(inj[0]), "inject=recvfrom:error=EINTR:when=3+5")
         self.assertEqual(strace_log.injection_rule(inj[1]), "inject=setsockopt:error=ENOMEM:when=1")
-        command = strace_log.inject_command("strace", inj, "/tmp/log", ["server", "--port", "0"])
+        command = strace_log.command("strace", "/tmp/log", ["server", "--port", "0"], inj)
         self.assertEqual(command[-4:], ["--", "server", "--port", "0"])
         for flag in ("-f", "--seccomp-bpf", "-Z", "trace=recvfrom,setsockopt",
                      "inject=recvfrom:error=EINTR:when=3+5"):
@@ -242,13 +241,13 @@ class ReportTest(unittest.TestCase):
     def test_worst_verdict_wins_and_injections_add_up(self):
         cases = [self.case("a", oracles.PASS, {"accept4": {"EMFILE": 2}}),
                  self.case("b", oracles.FAIL, {"accept4": {"EMFILE": 3, "EINTR": 1}})]
-        summary = report.oracle_summary(cases)
+        summary = oracles.oracle_summary(cases)
         self.assertEqual(summary["descriptors"]["verdict"], oracles.FAIL)
         self.assertEqual([n["case"] for n in summary["descriptors"]["not_passed"]], ["b"])
-        self.assertEqual(report.totals(cases), {"accept4": {"EMFILE": 5, "EINTR": 1}})
+        self.assertEqual(oracles.totals(cases), {"accept4": {"EMFILE": 5, "EINTR": 1}})
         meta = {"name": "opt", "command": "c", "seed": 1, "time": 5, "wall_seconds": 5.5,
                 "passed": False}
-        text = report.markdown(report.build_report(meta, {"close": 3}, cases))
+        text = oracles.markdown(oracles.build_report(meta, {"close": 3}, cases))
         self.assertIn("| accept4 | EMFILE 5, EINTR 1 |", text)
         self.assertIn("| descriptors | FAIL | 2 cases | b |", text)
 

@@ -4,10 +4,11 @@ Every mode used verifies every byte it gets back. Under injected faults the
 server may rightly close a connection (echo_load's `closed` errors); it may
 never send a wrong byte (`wrong_data`) nor leave a connection without
 progress for --timeout (`stalled`); `other` (a refused connect: no listener)
-is never right either. echo_load reports each kind in --json.
+is never right either.
 """
 
 import collections
+import contextlib
 import itertools
 import json
 import subprocess
@@ -47,37 +48,46 @@ def command(load_bin, port, mode, flags, seed, timeout_secs, duration=None):
             "--timeout", str(timeout_secs)]
     for name, value in flags.items():
         args += ["--" + name, str(value)]
-    if duration is not None:
-        args += ["--duration", "%.3f" % duration]
-    return args
+    return args + (["--duration", "%.3f" % duration] if duration is not None else [])
 
 
 def parse_report(stdout):
     """The summary ("end") of echo_load's --json object (its last line), or None."""
-    lines = stdout.strip().splitlines()
     try:
-        report = json.loads(lines[-1]) if lines else None
-    except json.JSONDecodeError:
+        report = json.loads((stdout.strip().splitlines() or ["null"])[-1])["end"]
+        return report if isinstance(report["errors_by_kind"], dict) else None
+    except (ValueError, TypeError, KeyError):
         return None
-    report = report.get("end") if isinstance(report, dict) else None
-    if not isinstance(report, dict) or not isinstance(report.get("errors_by_kind"), dict):
-        return None
-    return report
 
 
 def errors_of(run, kind):
     return run.report["errors_by_kind"].get(kind, 0) if run.report else 0
 
 
-def finish(process, mode, seed):
-    """The Run of an echo_load process that has exited."""
-    out, err = process.communicate()
-    report = parse_report(out)
-    problem = None
-    if report is None:
-        problem = "echo_load %s exited %s without a report: %s" % (
-            mode, process.returncode, (err.strip().splitlines() or [""])[-1])
-    return Run(mode, seed, report, problem)
+class Launch:
+    """One echo_load process, killed if still running `bound` seconds on."""
+
+    def __init__(self, children, load_bin, port, mode, flags, seed, timeout_secs, duration, bound):
+        self.children, self.mode, self.seed = children, mode, seed
+        self.process = children.spawn(
+            command(load_bin, port, mode, flags, seed, timeout_secs, duration),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.bound, self.kill_at = bound, time.monotonic() + bound
+
+    def result(self):
+        """Its Run once it has exited or been killed; None meanwhile."""
+        if self.process.poll() is not None:
+            self.children.forget(self.process)
+            out, err = self.process.communicate()
+            report = parse_report(out)
+            problem = None if report else "echo_load %s exited %s without a report: %s" % (
+                self.mode, self.process.returncode, (err.strip().splitlines() or [""])[-1])
+            return Run(self.mode, self.seed, report, problem)
+        if time.monotonic() <= self.kill_at:
+            return None
+        self.children.kill(self.process)
+        return Run(self.mode, self.seed, None, "echo_load %s (seed %d) still running %.0f s "
+                   "on: killed" % (self.mode, self.seed, self.bound))
 
 
 class LoadMix:
@@ -86,67 +96,44 @@ class LoadMix:
     `first_seed`."""
 
     def __init__(self, children, load_bin, port, first_seed, window_end, on_run):
-        self._children, self._load_bin, self._port = children, load_bin, port
+        self._start = (children, load_bin, port)
         self._window_end, self._on_run = window_end, on_run
         self._seeds = itertools.count(first_seed)
-        self._slots = [None] * len(MIX)  # (process, seed, kill_at) per slot
-        for index in range(len(MIX)):
-            self._launch(index)
+        self._slots = [self._launch(slot) for slot in MIX]
 
-    def _launch(self, index):
+    def _launch(self, slot):
         remaining = self._window_end - time.monotonic()
         if remaining <= 0:
-            self._slots[index] = None
-            return
-        mode, flags, longest = MIX[index]
+            return None
+        mode, flags, longest = slot
         duration = max(0.1, min(longest, remaining)) if longest else None
-        seed = next(self._seeds)
-        process = self._children.spawn(
-            command(self._load_bin, self._port, mode, flags, seed, STALL_TIMEOUT_SECS, duration),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        kill_at = time.monotonic() + (duration or 0) + PROCESS_GRACE_SECS
-        self._slots[index] = (process, seed, kill_at)
+        return Launch(*self._start, mode, flags, next(self._seeds), STALL_TIMEOUT_SECS,
+                      duration, (duration or 0) + PROCESS_GRACE_SECS)
 
     def poll(self):
         """Collects finished runs, kills hung ones, starts the next ones."""
-        for index, slot in enumerate(self._slots):
-            if slot is None:
-                continue
-            process, seed, kill_at = slot
-            mode = MIX[index][0]
-            if process.poll() is not None:
-                self._children.forget(process)
-                self._on_run(finish(process, mode, seed))
-            elif time.monotonic() > kill_at:
-                self._children.kill(process)
-                self._on_run(Run(mode, seed, None, "echo_load %s (seed %d) still running %.0f s "
-                                 "past its bound: killed" % (mode, seed, PROCESS_GRACE_SECS)))
-            else:
-                continue
-            self._launch(index)
+        for index, launch in enumerate(self._slots):
+            run = launch and launch.result()
+            if run:
+                self._on_run(run)
+                self._slots[index] = self._launch(MIX[index])
 
     def running(self):
-        return any(slot is not None for slot in self._slots)
+        return any(self._slots)
 
     def stop(self):
-        for slot in self._slots:
-            if slot is not None:
-                self._children.kill(slot[0])
-        self._slots = [None] * len(MIX)
+        for launch in filter(None, self._slots):
+            launch.children.kill(launch.process)
+        self._slots = []
 
 
 def probe_once(children, load_bin, port, seed):
     """One new client, verified: a Run (report None if echo_load failed)."""
-    process = children.spawn(
-        command(load_bin, port, "integrity", PROBE_FLAGS, seed, PROBE_TIMEOUT_SECS),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        process.wait(timeout=PROBE_TIMEOUT_SECS + PROCESS_GRACE_SECS)
-    except subprocess.TimeoutExpired:
-        children.kill(process)
-        return Run("integrity", seed, None, "the new-client probe did not finish")
-    children.forget(process)
-    return finish(process, "integrity", seed)
+    launch = Launch(children, load_bin, port, "integrity", PROBE_FLAGS, seed, PROBE_TIMEOUT_SECS,
+                    None, PROBE_TIMEOUT_SECS + PROCESS_GRACE_SECS)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        launch.process.wait(timeout=launch.bound)
+    return launch.result()  # Past its bound now if still running: killed.
 
 
 def summarize(runs):
@@ -161,8 +148,7 @@ def summarize(runs):
                 bucket["bytes_verified"] += run.report.get("bytes_verified", 0)
                 for kind in KINDS:
                     bucket["errors_by_kind"][kind] += errors_of(run, kind)
-        if run.report:
-            samples.extend(run.report.get("error_samples", []))
+        samples += (run.report or {}).get("error_samples", [])
         if run.problem:
             samples.append(run.problem)
     total["by_mode"] = by_mode

@@ -31,7 +31,6 @@ import catalog
 Injection = collections.namedtuple("Injection", "syscall errno first step")
 Case = collections.namedtuple("Case", "name phase injections")
 
-# As many serving rounds as the longest errno list: each errno comes round.
 MIN_SERVING_ROUNDS = max(len(errnos) for errnos in catalog.SERVING.values())
 
 
@@ -41,21 +40,17 @@ def _rng(seed, *purpose):
     return random.Random(":".join(str(part) for part in (seed,) + purpose))
 
 
-def _step_range(syscall, errno):
-    if errno in catalog.TRANSIENT:
-        return catalog.STEP_RANGE["transient"]
-    return catalog.STEP_RANGE.get(syscall, catalog.STEP_RANGE["connection"])
-
-
 def _periodic(rng, syscall, errno, calls_before=0):
-    low, high = _step_range(syscall, errno)
+    if errno in catalog.TRANSIENT:
+        low, high = catalog.STEP_RANGE["transient"]
+    else:
+        low, high = catalog.STEP_RANGE.get(syscall, catalog.STEP_RANGE["connection"])
     step = rng.randint(low, high)
     return Injection(syscall, errno, calls_before + rng.randint(1, step), step)
 
 
 def serving_rounds(seed, rounds):
-    """`rounds` serving cases (at least MIN_SERVING_ROUNDS are needed for
-    every errno to come round)."""
+    """`rounds` serving cases, each errno of a call following the last."""
     offsets = {syscall: _rng(seed, "offset", syscall).randrange(len(errnos))
                for syscall, errnos in catalog.SERVING.items()}
     cases = []
@@ -69,8 +64,8 @@ def serving_rounds(seed, rounds):
 
 
 def transient_rounds(seed):
-    """Two cases in which each call fails only with errors that delay it;
-    a call that has both EINTR and EAGAIN gets one in each round."""
+    """The two transient cases: a call that has both EINTR and EAGAIN gets
+    one in each."""
     cases = []
     for index in range(2):
         rng = _rng(seed, "transient", index)
@@ -78,8 +73,7 @@ def transient_rounds(seed):
         for syscall, errnos in catalog.SERVING.items():
             delaying = [e for e in errnos if e in catalog.TRANSIENT]
             first = _rng(seed, "transient order", syscall).randrange(len(delaying))
-            errno = delaying[(first + index) % len(delaying)]
-            injections.append(_periodic(rng, syscall, errno))
+            injections.append(_periodic(rng, syscall, delaying[(first + index) % len(delaying)]))
         cases.append(Case("transient %d" % (index + 1), "serving", tuple(injections)))
     return cases
 
@@ -92,26 +86,19 @@ def closes_allowed(case):
 
 
 def epoll_ctl_rounds(seed, startup_calls):
-    """One case per catalog.EPOLL_CTL errno; the first `startup_calls`
-    epoll_ctl calls (startup's) are never hit."""
-    cases = []
-    for errno in catalog.EPOLL_CTL:
-        rng = _rng(seed, "epoll_ctl", errno)
-        injection = _periodic(rng, "epoll_ctl", errno, calls_before=startup_calls)
-        cases.append(Case("epoll_ctl %s" % errno, "serving", (injection,)))
-    return cases
+    """The epoll_ctl cases; the first `startup_calls` calls are never hit."""
+    return [Case("epoll_ctl %s" % errno, "serving", (_periodic(
+        _rng(seed, "epoll_ctl", errno), "epoll_ctl", errno, calls_before=startup_calls),))
+            for errno in catalog.EPOLL_CTL]
 
 
 def startup_cases(seed, startup_calls):
-    """One case per startup call of each catalog.STARTUP system call:
-    `startup_calls` maps the system call to how many the probe counted."""
-    cases = []
-    for syscall, errnos in catalog.STARTUP.items():
-        for call in range(1, startup_calls.get(syscall, 0) + 1):
-            errno = _rng(seed, "startup", syscall, call).choice(errnos)
-            cases.append(Case("startup %s #%d" % (syscall, call), "startup",
-                              (Injection(syscall, errno, call, None),)))
-    return cases
+    """The startup cases: `startup_calls` maps each catalog.STARTUP system
+    call to how many the probe counted."""
+    return [Case("startup %s #%d" % (syscall, call), "startup", (Injection(
+        syscall, _rng(seed, "startup", syscall, call).choice(errnos), call, None),))
+            for syscall, errnos in catalog.STARTUP.items()
+            for call in range(1, startup_calls.get(syscall, 0) + 1)]
 
 
 def plan(seed, rounds, startup_calls):

@@ -1,21 +1,16 @@
-"""strace as the fault injector: its command lines, and what its logs say.
+"""strace as the fault injector: its command line, and what its logs say.
 
-Why strace (Debian's 6.1) and not libfiu's fiu-run (fiu-utils 1.1): the
-POSIX preload of fiu-run wraps libc functions one by one and has no wrapper
-for accept4, epoll_ctl, epoll_wait or setsockopt (see the failure point
-names in /usr/lib/fiu/fiu_posix_preload.so), which the server and libev
-call. strace acts on the system call, whoever makes it (libev's epoll_ctl
-included), so the optimized and the ASan build meet the same faults; and
-its `when=FIRST+STEP` counts the calls of each system call separately, so a
-seed replays the same schedule (FIU_PRNG_SEED seeds one generator shared by
-every failure point, whose draws then depend on the order of all calls).
-The price: LeakSanitizer cannot run under ptrace, so a traced ASan server
-runs with detect_leaks=0, and each traced call stops the server briefly.
+Why strace (Debian's 6.1) and not libfiu's fiu-run: its POSIX preload has
+no wrapper for accept4, epoll_ctl, epoll_wait or setsockopt, and its one
+FIU_PRNG_SEED generator makes each failure depend on the order of all
+calls. strace fails the system call whoever makes it (libev included), in
+either build, and its `when=FIRST+STEP` counts each system call's calls
+apart, so a seed replays the same schedule. The price: no LeakSanitizer
+under ptrace, and each traced call stops the server briefly.
 
-An injected call is never made: strace returns the error at once and marks
-the line "(INJECTED)". Only the injected calls are traced (--seccomp-bpf:
-the server runs every other call at full speed), and only failed calls are
-logged (-Z), which keeps the log small under load.
+An injected call is never made: strace returns the error and marks the line
+"(INJECTED)". Only the injected calls are traced (--seccomp-bpf: the others
+run at full speed) and only failed calls logged (-Z): the log stays small.
 """
 
 import collections
@@ -28,45 +23,35 @@ import children
 # "1234 <... recvfrom resumed>...) = -1 ...". The pid column comes with -f.
 _CALL = re.compile(r"^(?:\d+ +)?(?:<\.\.\. (?P<resumed>\w+) resumed>|(?P<name>\w+)\()")
 _FAILED = re.compile(r"= -1 (?P<errno>E[A-Z0-9]+) \([^)]*\)(?P<injected> \(INJECTED\))?$")
-_EPOLL_CTL_FD = re.compile(r"epoll_ctl\(\d+, EPOLL_CTL_\w+, (?P<fd>\d+),")
+_EPOLL_CTL_FD = re.compile(r"epoll_ctl\(\d+, EPOLL_CTL_\w+, (?P<fd>\d+),.*\(INJECTED\)$")
 
 Failure = collections.namedtuple("Failure", "syscall errno injected")
+Probe = collections.namedtuple("Probe", "startup_calls serving_calls")
 
 
 def injection_rule(injection):
     """The -e inject= expression of a schedule.Injection."""
-    when = str(injection.first)
-    if injection.step:
-        when += "+%d" % injection.step
+    when = "%d+%d" % (injection.first, injection.step) if injection.step else str(injection.first)
     return "inject=%s:error=%s:when=%s" % (injection.syscall, injection.errno, when)
 
 
-def _dies_with_strace(server_command):
-    """`server_command` killed when strace dies: a tracer's death only
-    detaches its tracee (strace 6.1 has no --kill-on-exit), and a SIGKILLed
-    run (the bug hunt stops a detector that way) would leave the server
-    running."""
-    return children.DIE_WITH_PARENT + list(server_command)
-
-
-def inject_command(strace, injections, log_path, server_command):
-    """strace running `server_command` with `injections`, logging failed
-    calls of the injected system calls to `log_path`."""
-    syscalls = sorted({injection.syscall for injection in injections})
-    command = [strace, "-f", "--seccomp-bpf", "-qq", "-Z", "-e", "signal=none",
-               "-o", str(log_path), "-e", "trace=" + ",".join(syscalls)]
-    for injection in injections:
-        command += ["-e", injection_rule(injection)]
-    return command + ["--"] + _dies_with_strace(server_command)
-
-
-def probe_command(strace, log_path, server_command):
-    """strace logging every call of `server_command` (for probe())."""
-    return [strace, "-f", "-qq", "-e", "signal=none", "-o", str(log_path), "--"] + (
-        _dies_with_strace(server_command))
+def command(strace, log_path, server_command, injections=None):
+    """strace running `server_command`: with `injections`, tracing only the
+    injected system calls and logging their failures; with None, logging
+    every call (for probe()). The server is killed when strace dies: a
+    tracer's death only detaches its tracee (strace 6.1 has no
+    --kill-on-exit)."""
+    args = [strace, "-f", "-qq", "-e", "signal=none", "-o", str(log_path)]
+    if injections is not None:
+        args += ["--seccomp-bpf", "-Z", "-e", "trace=" + ",".join(
+            sorted({injection.syscall for injection in injections}))]
+        for injection in injections:
+            args += ["-e", injection_rule(injection)]
+    return args + ["--"] + children.DIE_WITH_PARENT + list(server_command)
 
 
 def _call_name(line):
+    """(system call, whether the line resumes it), or (None, False)."""
     match = _CALL.match(line)
     if not match:
         return None, False
@@ -86,27 +71,18 @@ def failures(lines):
 
 def injected_epoll_ctl_fds(lines):
     """The descriptors that injected epoll_ctl calls were about, in order."""
-    fds = []
-    for line in lines:
-        if line.rstrip("\n").endswith("(INJECTED)"):
-            found = _EPOLL_CTL_FD.search(line)
-            if found:
-                fds.append(int(found.group("fd")))
-    return fds
-
-
-Probe = collections.namedtuple("Probe", "startup_calls serving_calls")
+    return [int(found.group("fd")) for found in map(_EPOLL_CTL_FD.search, lines) if found]
 
 
 def probe(lines):
-    """What a full log (probe_command) says: calls per system call before the
-    first epoll_wait (startup) and after it (serving)."""
-    startup, serving = collections.Counter(), collections.Counter()
-    serving_started = False
+    """What a full log says: calls per system call before the first
+    epoll_wait (startup) and after it (serving)."""
+    counts = startup = collections.Counter()
+    serving = collections.Counter()
     for line in lines:
         name, resumed = _call_name(line)
         if name is None or resumed:
             continue
-        serving_started = serving_started or name == "epoll_wait"
-        (serving if serving_started else startup)[name] += 1
+        counts = serving if name == "epoll_wait" else counts
+        counts[name] += 1
     return Probe(startup, serving)
