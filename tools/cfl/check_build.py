@@ -1,11 +1,7 @@
 #!/usr/bin/env python3
 """Runs .clusterfuzzlite/build.sh as ClusterFuzzLite would, then checks its output
-(tools/dev cfl).
-
-The checkout is copied to $SRC/echo-lab of a temporary folder and build.sh to
-$SRC, as the Dockerfile does; build.sh then runs from $SRC/echo-lab with
-OSS-Fuzz's libFuzzer + AddressSanitizer environment (clang, its ASan flags,
-LIB_FUZZING_ENGINE=-fsanitize=fuzzer, temporary $OUT and $WORK). Checks:
+(tools/dev cfl): the checkout in $SRC/echo-lab of a temporary folder, build.sh
+in $SRC, OSS-Fuzz's libFuzzer + AddressSanitizer environment. Checks:
 
   build     build.sh succeeds; harness objects carry no coverage counters
             while the library's do (the NO_FUZZ_COVERAGE mirror)
@@ -17,8 +13,8 @@ LIB_FUZZING_ENGINE=-fsanitize=fuzzer, temporary $OUT and $WORK). Checks:
             the dict an .options names is there); 300 runs over the unzipped
             seeds with the target's options finish cleanly
 
-Prints one `cfl: <check> PASSED|FAILED: ...` line per check and exits 1 if
-any failed; the temporary folder is kept for inspection after a failure.
+One `cfl: <check> PASSED|FAILED: ...` line per check; exits 1 if any failed,
+keeping the temporary folder.
 """
 
 import os
@@ -33,7 +29,7 @@ import zipfile
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools" / "fuzz"))
 import libfuzzer_log  # noqa: E402
-from campaign import read_engine_options  # noqa: E402
+from campaign import libfuzzer_flags, read_engine_options  # noqa: E402
 
 # OSS-Fuzz's compile flags for SANITIZER=address with the libFuzzer engine.
 OSS_FUZZ_FLAGS = ("-O1 -fno-omit-frame-pointer -gline-tables-only -fsanitize=address "
@@ -44,14 +40,9 @@ RUN_TIMEOUT_SECS = 120
 
 def copy_checkout(dest):
     """Copies what a fresh clone would hold: git's tracked and untracked,
-    not ignored, files; the whole tree but .git where git is not at hand."""
-    try:
-        listed = subprocess.run(
-            ["git", "-C", str(ROOT), "ls-files", "-z", "-co", "--exclude-standard"],
-            capture_output=True, check=True).stdout.decode().split("\0")
-    except (OSError, subprocess.CalledProcessError):
-        shutil.copytree(ROOT, dest, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-        return
+    not ignored, files."""
+    listed = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z", "-co", "--exclude-standard"],
+                            capture_output=True, check=True).stdout.decode().split("\0")
     for name in listed:
         source = ROOT / name
         if name and os.path.lexists(source):  # Listed but deleted: skip.
@@ -81,10 +72,12 @@ def run_build(tmp):
     return code, out, work
 
 
-def has_section(path, name):
-    sections = subprocess.run(["readelf", "-S", "--wide", str(path)], capture_output=True,
-                              text=True, check=True).stdout
-    return name in sections
+def output(*command):
+    return subprocess.run(command, capture_output=True, text=True).stdout
+
+
+def has_counters(path):
+    return "__sancov_cntrs" in output("readelf", "-S", "--wide", str(path))
 
 
 def check_instrumentation(work):
@@ -94,9 +87,8 @@ def check_instrumentation(work):
     library = [o for o in objects if o not in harness]
     if not harness or not library:
         return ["no objects found under %s" % work]
-    problems = ["%s has coverage counters" % o.name for o in harness
-                if has_section(o, "__sancov_cntrs")]
-    if not any(has_section(o, "__sancov_cntrs") for o in library):
+    problems = ["%s has coverage counters" % o.name for o in harness if has_counters(o)]
+    if not any(has_counters(o) for o in library):
         problems.append("no library object has coverage counters")
     return problems
 
@@ -110,12 +102,9 @@ def check_packaging(target, out):
     """Problems with what build.sh shipped for one target."""
     problems = []
     binary = out / target
-    symbols = subprocess.run(["nm", str(binary)], capture_output=True, text=True).stdout
-    if "__asan_init" not in symbols:
+    if "__asan_init" not in output("nm", str(binary)):
         problems.append("not built with AddressSanitizer")
-    needed = subprocess.run(["readelf", "-d", str(binary)], capture_output=True,
-                            text=True).stdout
-    if "libev" in needed:
+    if "libev" in output("readelf", "-d", str(binary)):
         problems.append("links libev dynamically")
     seed_files = {p.name for folder in ("corpus", "regressions")
                   if (ROOT / "fuzz" / folder / target).is_dir()
@@ -143,42 +132,36 @@ def check_packaging(target, out):
 
 
 def engine_options(target, out):
-    path = out / (target + ".options")
-    return read_engine_options(path) if path.is_file() else {}
+    return read_engine_options(out / (target + ".options"))  # {} when there is none
 
 
 def run_seeds(target, out, tmp):
-    """(ok, detail) after RUNS executions over the unzipped seed corpus."""
+    """(problems, detail) after RUNS executions over the unzipped seed corpus."""
     seeds = tmp / "seeds" / target
     corpus = tmp / "corpus" / target
     corpus.mkdir(parents=True)
     zipfile.ZipFile(out / (target + "_seed_corpus.zip")).extractall(seeds)
     options = engine_options(target, out)
-    flags = ["-%s=%s" % (k, out / v if k == "dict" else v) for k, v in sorted(options.items())]
-    command = [str(out / target), *flags, "-runs=%d" % RUNS,
+    command = [str(out / target), *libfuzzer_flags(options, out), "-runs=%d" % RUNS,
                "-artifact_prefix=%s/" % corpus, str(corpus), str(seeds)]
     try:
         result = subprocess.run(command, capture_output=True, text=True, errors="replace",
                                 timeout=RUN_TIMEOUT_SECS)
     except subprocess.TimeoutExpired:
-        return False, "%d runs took over %d s" % (RUNS, RUN_TIMEOUT_SECS)
+        return ["%d runs took over %d s" % (RUNS, RUN_TIMEOUT_SECS)], ""
     (tmp / (target + ".log")).write_text(result.stderr)
     # libFuzzer first runs every seed, so its total is RUNS or more.
     done = re.search(r"^Done \d+ runs", result.stderr, re.MULTILINE)
     if result.returncode != 0 or not done:
         kind = libfuzzer_log.crash_signature(result.stderr)[0]
-        return False, "exited %d (%s); see %s" % (result.returncode, kind,
-                                                 tmp / (target + ".log"))
-    return True, "%d runs clean (%s)" % (
+        return ["exited %d (%s); see %s" % (result.returncode, kind, tmp / (target + ".log"))], ""
+    return [], "%d runs clean (%s)" % (
         RUNS, ", ".join("%s %s" % kv for kv in sorted(options.items())) or "no options")
 
 
 def report(check, problems, detail=""):
-    if problems:
-        print("cfl: %-12s FAILED: %s" % (check, "; ".join(problems)))
-    else:
-        print("cfl: %-12s PASSED: %s" % (check, detail))
-    sys.stdout.flush()
+    print("cfl: %-12s %s" % (check, "FAILED: " + "; ".join(problems) if problems
+                             else "PASSED: " + detail), flush=True)
     return not problems
 
 
@@ -197,11 +180,9 @@ def main():
                              ["built %s, fuzz/BUILD declares %s" % (sorted(built), sorted(expected))]),
                  " ".join(sorted(built)))
     for target in sorted(built & expected):
-        problems = check_packaging(target, out)
-        detail = ""
+        problems, detail = check_packaging(target, out), ""
         if not problems:
-            clean, detail = run_seeds(target, out, tmp)
-            problems = [] if clean else [detail]
+            problems, detail = run_seeds(target, out, tmp)
         ok &= report(target, problems, detail)
     if ok:
         shutil.rmtree(tmp)

@@ -1,17 +1,13 @@
 #!/usr/bin/env python3
-"""The coverage table of `tools/dev coverage`, from `llvm-cov export -summary-only`.
-
-Reads llvm-cov's JSON export and prints line and branch coverage for each
-file of src/, grouped by layer, with each group's totals and whether every
-file meets its layer's line target. Files outside src/ (tests, fuzz
-harnesses, tools, external code) are left out even if the export has them.
+"""The coverage table of `tools/dev coverage`, from `llvm-cov export -summary-only`:
+line and branch coverage per file of src/ (nothing outside it), grouped by
+layer, with each group's totals and whether every file meets its layer's line
+target; per file, so that a well-covered large file cannot hide a poorly
+covered small one.
 
   report.py EXPORT_JSON             text table on stdout
   report.py --markdown EXPORT_JSON  the same as a Markdown table (README)
   report.py --check EXPORT_JSON     also exit 1 when a file is below target
-
-Line targets hold per file, not only per group: a well-covered large file
-must not hide a poorly covered small one.
 """
 
 import argparse
@@ -40,34 +36,21 @@ def percent(covered, count):
 
 
 class Row:
-    """Line and branch counts of one file or one group."""
+    """Line and branch counts (lines covered, lines, branches covered,
+    branches) of one file or group, against a line target in percent."""
 
-    def __init__(self, name, group, target, lines=(0, 0), branches=(0, 0)):
-        self.name, self.group, self.target = name, group, target
-        self.lines_covered, self.lines = lines
-        self.branches_covered, self.branches = branches
+    def __init__(self, name, group, target, counts):
+        self.name, self.group, self.target, self.counts = name, group, target, tuple(counts)
+        self.lines_covered, self.lines, self.branches_covered, self.branches = self.counts
+        self.line_percent = percent(self.lines_covered, self.lines)
+        self.branch_percent = percent(self.branches_covered, self.branches)
+        # None without a target. Integer arithmetic: 95 % of the lines must be
+        # covered, not 94.999.
+        self.meets_target = None if target is None else self.lines_covered * 100 >= target * self.lines
 
-    @property
-    def line_percent(self):
-        return percent(self.lines_covered, self.lines)
 
-    @property
-    def branch_percent(self):
-        return percent(self.branches_covered, self.branches)
-
-    @property
-    def meets_target(self):
-        """True or False against the target; None when there is no target."""
-        if self.target is None:
-            return None
-        # Integer arithmetic: 95 % of the lines must be covered, not 94.999.
-        return self.lines_covered * 100 >= self.target * self.lines
-
-    def add(self, other):
-        self.lines_covered += other.lines_covered
-        self.lines += other.lines
-        self.branches_covered += other.branches_covered
-        self.branches += other.branches
+def _sum(name, group, target, rows):
+    return Row(name, group, target, [sum(c) for c in zip((0, 0, 0, 0), *(r.counts for r in rows))])
 
 
 def summarize(export):
@@ -78,26 +61,16 @@ def summarize(export):
     files = []
     for entry in export["data"][0]["files"]:
         found = group_of(entry["filename"])
-        lines = entry["summary"]["lines"]
-        if found is None or lines["count"] == 0:
-            continue
-        branches = entry["summary"]["branches"]
-        files.append(Row(entry["filename"], found[0], found[1],
-                         (lines["covered"], lines["count"]),
-                         (branches["covered"], branches["count"])))
-    files.sort(key=lambda row: ([g[0] for g in GROUPS].index(row.group), row.name))
-    groups = []
-    for name, folders, target in GROUPS:
-        group = Row(name + " (" + ", ".join(f.rstrip("/") for f in folders) + ")", name, target)
-        for row in files:
-            if row.group == name:
-                group.add(row)
-        if group.lines:
-            groups.append(group)
-    total = Row("all of src/", None, None)
-    for group in groups:
-        total.add(group)
-    return files, groups, total
+        lines, branches = entry["summary"]["lines"], entry["summary"]["branches"]
+        if found and lines["count"]:
+            files.append(Row(entry["filename"], *found, (lines["covered"], lines["count"],
+                                                         branches["covered"], branches["count"])))
+    names = [name for name, _, _ in GROUPS]
+    files.sort(key=lambda row: (names.index(row.group), row.name))
+    groups = [_sum("%s (%s)" % (name, ", ".join(f.rstrip("/") for f in folders)), name, target,
+                   [row for row in files if row.group == name]) for name, folders, target in GROUPS]
+    groups = [group for group in groups if group.lines]
+    return files, groups, _sum("all of src/", None, None, groups)
 
 
 def below_target(files):
@@ -113,17 +86,12 @@ def never_built(files, root):
 
 
 def _cells(row):
-    def ratio(covered, count, pct):
-        return ("%d/%d" % (covered, count), "-" if pct is None else "%.1f%%" % pct)
-
-    lines = ratio(row.lines_covered, row.lines, row.line_percent)
-    branches = ratio(row.branches_covered, row.branches, row.branch_percent)
-    if row.target is None:
-        target, status = "-", ""
-    else:
-        target = "%g%%" % row.target
-        status = "ok" if row.meets_target else "BELOW"
-    return [row.name, *lines, *branches, target, status]
+    ratio = lambda covered, count, pct: ["%d/%d" % (covered, count),
+                                         "-" if pct is None else "%.1f%%" % pct]
+    target = (["-", ""] if row.target is None else
+              ["%g%%" % row.target, "ok" if row.meets_target else "BELOW"])
+    return ([row.name] + ratio(row.lines_covered, row.lines, row.line_percent) +
+            ratio(row.branches_covered, row.branches, row.branch_percent) + target)
 
 
 _HEADER = ["file", "lines", "", "branches", "", "target", ""]
@@ -145,17 +113,11 @@ def format_text(files, groups, total):
 
 
 def format_markdown(files, groups, total):
-    out = ["| file | lines | | branches | | target | |",
-           "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
-    for row in files:
-        cells = _cells(row)
-        cells[0] = "`%s`" % cells[0]
-        out.append("| " + " | ".join(cells) + " |")
-    for row in groups + [total]:
-        cells = _cells(row)
-        cells[0] = "**%s**" % cells[0]
-        out.append("| " + " | ".join(cells) + " |")
-    return "\n".join(out) + "\n"
+    rows = ([["`%s`" % c[0]] + c[1:] for c in map(_cells, files)] +
+            [["**%s**" % c[0]] + c[1:] for c in map(_cells, groups + [total])])
+    return "\n".join(["| file | lines | | branches | | target | |",
+                      "| --- | ---: | ---: | ---: | ---: | ---: | --- |"] +
+                     ["| " + " | ".join(cells) + " |" for cells in rows]) + "\n"
 
 
 def main(argv):

@@ -1,24 +1,17 @@
 #!/usr/bin/env python3
-"""AFL++ fuzz campaigns (tools/dev fuzz --engine afl).
-
-The campaign of campaign.py (progress line, triage by stack signature,
-reproducers, corpus merge, report.json and report.html) with afl-fuzz as the
-engine. The binaries are those .clusterfuzzlite/build.sh makes with
-afl-clang-fast and AFL++'s libFuzzer-compatible driver: <bin-dir>/<target>
+"""AFL++ fuzz campaigns (tools/dev fuzz --engine afl): campaign.py's campaign,
+triage and report with afl-fuzz as the engine, over what
+.clusterfuzzlite/build.sh builds with afl-clang-fast: <bin-dir>/<target>
 and <target>.options.
 
-Each worker is one afl-fuzz run for the campaign's time (-V), seeded with the
-in-tree corpus and reproducers, with the target's max_len (-G) and
-dictionary (-x); several workers form one -M/-S group. The chart samples
-come from the StatsD metrics afl-fuzz sends once a second over loopback UDP:
-AFL++ 4.04c writes plot_data only after the first minute and fuzzer_stats
-once a minute, too late for short campaigns; fuzzer_stats, rewritten on
-exit, gives the final totals. Each input in crashes/ is replayed through the
-binary for its sanitizer or oracle report and triaged as libFuzzer's
-crashes are, and so is each seed afl-fuzz skips because it crashes (4.04c
-only logs those); inputs in hangs/ (over the per-input timeout) are findings
-of kind "timeout". Merging adds the queue inputs that reach an edge, or an edge
-hit-count class, that the in-tree corpus does not (afl-showmap).
+Each worker is one afl-fuzz run (-V the campaign's time, -G max_len, -x the
+dictionary); several form one -M/-S group. Samples come from the StatsD
+metrics afl-fuzz sends each second over loopback UDP: AFL++ 4.04c writes
+plot_data only after a minute and fuzzer_stats once a minute (and on exit,
+for the totals). Inputs in crashes/, and seeds afl-fuzz skips as crashing
+(4.04c only logs those), are replayed for their sanitizer or oracle report
+and triaged as libFuzzer's are; inputs in hangs/ are "timeout" findings.
+Merging adds the queue inputs afl-cmin keeps over the in-tree corpus.
 """
 
 import hashlib
@@ -79,33 +72,17 @@ def fuzz_command(campaign_state, worker):
     return command + ["--", str(target.binary)]
 
 
-def parse_statsd(datagram):
-    """A sample from one StatsD datagram ("fuzzing.execs_done:123|g" lines)."""
+def _metrics(text):
+    """AFL++'s counters ("name:value..." lines) in the sample
+    shape of libfuzzer_log.parse_status: edges_found stands for coverage,
+    and there are no features."""
     metrics = {}
-    for line in datagram.decode(errors="replace").splitlines():
+    for line in text.splitlines():
         name, _, rest = line.partition(":")
         try:
-            metrics[name.rpartition(".")[2]] = float(rest.partition("|")[0])
+            metrics[name.strip().rpartition(".")[2]] = float(rest.partition("|")[0])
         except ValueError:
             continue
-    return _sample(metrics)
-
-
-def read_fuzzer_stats(path):
-    """A sample from afl-fuzz's fuzzer_stats file ("key : value" lines)."""
-    metrics = {}
-    for line in path.read_text(errors="replace").splitlines():
-        key, _, value = (part.strip() for part in line.partition(":"))
-        try:
-            metrics[key] = float(value)
-        except ValueError:
-            continue
-    return _sample(metrics)
-
-
-def _sample(metrics):
-    """AFL++'s counters in the sample shape of libfuzzer_log.parse_status;
-    AFL's edges_found stands for coverage, and it has no features."""
     if "execs_done" not in metrics:
         return None
     # A rate over no time yet comes as "inf".
@@ -113,6 +90,16 @@ def _sample(metrics):
     return {"execs": value("execs_done"), "event": "STATS", "cov": value("edges_found"),
             "ft": None, "corp": value("corpus_count"), "exec_per_sec": value("execs_per_sec"),
             "rss_mb": None}
+
+
+def parse_statsd(datagram):
+    """A sample from one StatsD datagram ("fuzzing.execs_done:123|g" lines)."""
+    return _metrics(datagram.decode(errors="replace"))
+
+
+def read_fuzzer_stats(path):
+    """A sample from afl-fuzz's fuzzer_stats file ("key : value" lines)."""
+    return _metrics(path.read_text(errors="replace"))
 
 
 def fuzz(campaign_state, worker):
@@ -146,17 +133,15 @@ def fuzz(campaign_state, worker):
                 process.kill()
             process.wait()
         triage_crashing_seeds(campaign_state, new_log_lines())
-    if (out / "fuzzer_stats").is_file():
-        final = read_fuzzer_stats(out / "fuzzer_stats")
-        if final:
-            campaign_state.record(worker, final)
+    final = (out / "fuzzer_stats").is_file() and read_fuzzer_stats(out / "fuzzer_stats")
+    if final:
+        campaign_state.record(worker, final)
     campaign_state.finish_run(worker)
     if process.returncode != 0:
         every_seed_crashes = "seed that does not crash" in log_path.read_text(errors="replace")
-        with campaign_state.lock:
-            campaign_state.errors.append("worker %d: afl-fuzz %s; see %s" % (
-                worker, "stopped: every seed crashes" if every_seed_crashes
-                else "exited %d" % process.returncode, log_path))
+        campaign_state.error("worker %d: afl-fuzz %s; see %s" % (
+            worker, "stopped: every seed crashes" if every_seed_crashes
+            else "exited %d" % process.returncode, log_path))
     triage_findings(campaign_state, out)
 
 
@@ -188,8 +173,7 @@ def triage_findings(campaign_state, out, settled_secs=0):
     last written over `settled_secs` ago (not one it is still writing)."""
     settled = lambda path: time.time() - path.stat().st_mtime >= settled_secs
     for artifact in sorted(filter(settled, (out / "crashes").glob("id:*"))):
-        log_path = replay(campaign_state, artifact)
-        campaign.triage(campaign_state, artifact, log_path)
+        campaign.triage(campaign_state, artifact, replay(campaign_state, artifact))
     for artifact in sorted(filter(settled, (out / "hangs").glob("id:*"))):
         # No replay: it would only run out the same clock again.
         log_path = campaign_state.work / ("hang-%s.log" % artifact.name.replace(":", "_"))

@@ -78,12 +78,3 @@ def applies(bug, tree):
     return "%s no longer applies: %s" % (pathlib.Path(bug.patch).name,
                                          done.stdout.strip() or "patch exited %d" % done.returncode)
 
-
-if __name__ == "__main__":
-    # `python3 bug_catalog.py SOURCE_DIR`: the class names, one per line.
-    import sys
-    try:
-        for bug in load(sys.argv[1]):
-            print(bug.name)
-    except (CatalogError, OSError) as error:
-        sys.exit("hunt: %s" % error)

@@ -1,22 +1,17 @@
 #!/usr/bin/env python3
 """Runs fuzz campaigns over built libFuzzer binaries (tools/dev fuzz).
 
-For each target: runs --jobs libFuzzer workers for --time seconds, seeded from
-the in-tree corpus and reproducers; restarts a worker after a crash, so one
-campaign can find several bugs; deduplicates crashes by stack signature,
-minimizes each new one and saves it under fuzz/regressions/<target>/; merges
-new coverage into fuzz/corpus/<target>/ (-merge=1, minimized). Writes a JSON
-and a self-contained HTML report and exits 1 if anything was found.
-
-The engine is libFuzzer here; afl_engine.py runs the same campaign, triage
-and report with AFL++ (tools/dev fuzz --engine afl).
+Per target: --jobs workers fuzz for --time seconds from the in-tree corpus
+and reproducers, each restarted after a finding; findings are deduplicated by
+stack signature, and the first of each is minimized and saved under
+fuzz/regressions/<target>/; new coverage is merged into fuzz/corpus/<target>/.
+Writes report.json and report.html; exits 1 if anything was found.
+afl_engine.py runs the same campaign with AFL++ (--engine afl).
 """
 
 import argparse
 import collections
 import configparser
-import json
-import os
 import pathlib
 import shutil
 import subprocess
@@ -33,12 +28,11 @@ ARTIFACT_PREFIXES = ("crash-", "leak-", "timeout-", "oom-")
 MAX_RESTARTS = 20
 PER_INPUT_TIMEOUT_SECS = 25
 
-# What a fuzzing engine supplies to a campaign: its name; where a target's
-# binary and .options file are in its build folder, binary(bin_dir, name) and
-# options(bin_dir, name); fuzz(campaign, worker), one worker fuzzing until the
-# campaign's time is up; minimize(target, artifact, work), the path of a
-# smaller input with the same crash (or the artifact); merge(campaign), the
-# number of new inputs added to the in-tree corpus. LIBFUZZER is below.
+# A fuzzing engine: binary(bin_dir, name) and options(bin_dir, name), where a
+# target's files are in its build; fuzz(campaign, worker), one worker until
+# time is up; minimize(target, artifact, work), a smaller input with the same
+# crash (or the artifact); merge(campaign), how many inputs it added to the
+# in-tree corpus. LIBFUZZER is below.
 Engine = collections.namedtuple("Engine", "name binary options fuzz minimize merge")
 
 
@@ -49,8 +43,13 @@ def read_engine_options(path):
     return dict(options["libfuzzer"]) if options.has_section("libfuzzer") else {}
 
 
+def libfuzzer_flags(options, dict_dir):
+    """libFuzzer's flags for engine options; the dict they name is in dict_dir."""
+    return ["-%s=%s" % (k, dict_dir / v if k == "dict" else v) for k, v in sorted(options.items())]
+
+
 class Target:
-    """One fuzz target: its binary, flags and folders."""
+    """One fuzz target: its binary, engine options and folders."""
 
     def __init__(self, name, bin_dir, source_dir, engine=None):
         self.name = name
@@ -60,24 +59,27 @@ class Target:
         self.regressions = source_dir / "fuzz" / "regressions" / name
         self.options = read_engine_options(self.engine.options(bin_dir, name))
         self.dict = (source_dir / "fuzz" / self.options["dict"]) if "dict" in self.options else None
-        self.flags = ["-%s=%s" % (k, v) for k, v in sorted(self.options.items()) if k != "dict"]
-        if self.dict:
-            self.flags.append("-dict=%s" % self.dict)
+        self.flags = libfuzzer_flags(self.options, source_dir / "fuzz")
 
     def seed_dirs(self):
-        dirs = [self.corpus]
-        if self.regressions.is_dir():
-            dirs.append(self.regressions)
-        return dirs
+        return [self.corpus] + ([self.regressions] if self.regressions.is_dir() else [])
+
+    def command(self, *args):
+        """The binary with the target's flags, then `args`."""
+        return [str(self.binary), *self.flags, *map(str, args)]
+
+    def fuzz_command(self, seconds, artifacts, folders, *args):
+        """Fuzzing `folders` (new inputs go to the first) for `seconds`."""
+        return self.command(*args, "-max_total_time=%d" % seconds,
+                            "-timeout=%d" % PER_INPUT_TIMEOUT_SECS, "-print_final_stats=1",
+                            "-artifact_prefix=%s/" % artifacts, *folders)
 
 
 class Campaign:
     """The state of one target's campaign, shared by its worker threads."""
 
     def __init__(self, target, args, work):
-        self.target = target
-        self.args = args
-        self.work = work
+        self.target, self.args, self.work = target, args, work
         self.new_corpus = work / "corpus"
         self.new_corpus.mkdir()
         # A private copy of the seeds: an input that crashes is dropped from it
@@ -95,7 +97,7 @@ class Campaign:
         self.latest = {}  # worker -> last sample
         self.crashes = {}  # signature -> crash dict
         self.restarts = 0
-        self.worker_execs = {}  # worker -> execs of finished runs
+        self.finished_execs = 0  # Of the runs that have ended.
         self.errors = []  # What went wrong other than findings (no binary...).
 
     def remaining(self):
@@ -103,9 +105,7 @@ class Campaign:
 
     def total_execs(self):
         with self.lock:
-            done = sum(self.worker_execs.values())
-            running = sum(s["execs"] for s in self.latest.values())
-        return done + running
+            return self.finished_execs + sum(s["execs"] for s in self.latest.values())
 
     def record(self, worker, sample):
         sample = dict(sample, t=round(time.monotonic() - self.started, 2), worker=worker)
@@ -113,11 +113,14 @@ class Campaign:
             self.samples.append(sample)
             self.latest[worker] = sample
 
+    def error(self, text):
+        """Something other than a finding went wrong: it fails the campaign."""
+        with self.lock:
+            self.errors.append(text)
+
     def finish_run(self, worker):
         with self.lock:
-            last = self.latest.pop(worker, None)
-            if last:
-                self.worker_execs[worker] = self.worker_execs.get(worker, 0) + last["execs"]
+            self.finished_execs += self.latest.pop(worker, {}).get("execs", 0)
 
 
 def run_worker(campaign, worker):
@@ -126,19 +129,24 @@ def run_worker(campaign, worker):
     try:
         campaign.target.engine.fuzz(campaign, worker)
     except Exception as error:  # noqa: BLE001 - reported, then fails the run
-        with campaign.lock:
-            campaign.errors.append("worker %d: %r" % (worker, error))
+        campaign.error("worker %d: %r" % (worker, error))
+
+
+def in_parallel(function, items):
+    """function(item) for every item, each in a thread of its own, all done."""
+    threads = [threading.Thread(target=function, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def fuzz_until_done(campaign, worker):
-    """Fuzzes until time is up, restarting after each finding.
-
-    Written here rather than left to libFuzzer's -fork=N -ignore_crashes=1
-    because fork mode keeps a crashing input in the corpus its jobs start
-    from: with a seed that crashes (a regression come back), every job dies
-    on it at once. Measured with the eof_drops_queue patch applied, from the
-    in-tree corpus: 20 jobs in 14 s, every one a crash on a seed, 0 exec/s.
-    This loop drops the input that crashed before it restarts the worker."""
+    """Fuzzes until time is up, restarting after each finding without the
+    input that crashed. Not libFuzzer's -fork=N -ignore_crashes=1: fork mode
+    keeps a crashing seed in the corpus its jobs start from, so every job
+    dies on it at once (with eof_drops_queue applied: 20 jobs in 14 s, every
+    one a crash on a seed, 0 exec/s)."""
     target = campaign.target
     artifacts = campaign.work / ("artifacts-%d" % worker)
     artifacts.mkdir()
@@ -146,11 +154,8 @@ def fuzz_until_done(campaign, worker):
     while campaign.remaining() > 1 and campaign.restarts <= MAX_RESTARTS:
         run += 1
         log_path = campaign.work / ("worker-%d-run-%d.log" % (worker, run))
-        command = [str(target.binary), *target.flags,
-                   "-max_total_time=%d" % max(1, int(campaign.remaining())),
-                   "-timeout=%d" % PER_INPUT_TIMEOUT_SECS, "-print_final_stats=1",
-                   "-artifact_prefix=%s/" % artifacts,
-                   str(campaign.new_corpus), str(campaign.seeds)]
+        command = target.fuzz_command(max(1, int(campaign.remaining())), artifacts,
+                                      [campaign.new_corpus, campaign.seeds])
         with open(log_path, "w") as log:
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.PIPE,
                                        text=True, errors="replace")
@@ -164,9 +169,8 @@ def fuzz_until_done(campaign, worker):
         found = [p for p in artifacts.iterdir() if p.name.startswith(ARTIFACT_PREFIXES)]
         if not found:
             if process.returncode != 0:  # Failed without a finding: bad flag...
-                with campaign.lock:
-                    campaign.errors.append("worker %d: libFuzzer exited %d without a "
-                                           "finding; see %s" % (worker, process.returncode, log_path))
+                campaign.error("worker %d: libFuzzer exited %d without a finding; see %s"
+                               % (worker, process.returncode, log_path))
             break  # Time is up.
         for artifact in found:
             content = artifact.read_bytes()
@@ -219,10 +223,9 @@ def record_finding(campaign, artifact, log_path, kind, frames, signature):
 
 def minimize(target, artifact, work):
     out = work / ("minimized-" + artifact.name)
-    command = [str(target.binary), *target.flags, "-minimize_crash=1",
-               "-max_total_time=20", "-runs=100000",
-               "-exact_artifact_path=%s" % out, str(artifact)]
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(target.command("-minimize_crash=1", "-max_total_time=20", "-runs=100000",
+                                  "-exact_artifact_path=%s" % out, artifact),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return out if out.is_file() else artifact
 
 
@@ -243,26 +246,21 @@ def merge_new_inputs(campaign):
     """Adds to the in-tree corpus only the new inputs that add coverage."""
     target = campaign.target
     before = len(list(target.corpus.iterdir()))
-    command = [str(target.binary), *target.flags, "-merge=1",
-               str(target.corpus), str(campaign.new_corpus)]
-    merged = subprocess.run(command, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL).returncode == 0
+    merged = subprocess.run(target.command("-merge=1", target.corpus, campaign.new_corpus),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
     return len(list(target.corpus.iterdir())) - before if merged else 0
 
 
-def show_progress(campaigns, stop, interactive):
-    """One status line: per target execs, exec/s, coverage and findings."""
+def show_progress(c, stop, interactive):
+    """A status line: execs, exec/s, coverage and findings so far."""
     last_print = 0.0
     while not stop.wait(1.0):
-        parts = []
-        for c in campaigns:
-            elapsed = max(0.1, time.monotonic() - c.started)
-            with c.lock:
-                cov = max((s["cov"] for s in c.latest.values()), default=0)
-            parts.append("%s %ds %d execs %d/s cov %d found %d" % (
-                c.target.name, min(elapsed, c.args.time), c.total_execs(),
-                c.total_execs() / elapsed, cov, len(c.crashes)))
-        line = "fuzz: " + " | ".join(parts)
+        elapsed = max(0.1, time.monotonic() - c.started)
+        with c.lock:
+            cov = max((s["cov"] for s in c.latest.values()), default=0)
+        line = "fuzz: %s %ds %d execs %d/s cov %d found %d" % (
+            c.target.name, min(elapsed, c.args.time), c.total_execs(),
+            c.total_execs() / elapsed, cov, len(c.crashes))
         if interactive:
             sys.stderr.write("\r\033[K" + line[:200])
         elif time.monotonic() - last_print >= 10:
@@ -277,42 +275,30 @@ def run_target(target, args, work_root):
     work = pathlib.Path(tempfile.mkdtemp(prefix=target.name + "-", dir=work_root))
     campaign = Campaign(target, args, work)
     stop = threading.Event()
-    progress = threading.Thread(target=show_progress,
-                                args=([campaign], stop, sys.stderr.isatty()))
+    progress = threading.Thread(target=show_progress, args=(campaign, stop, sys.stderr.isatty()))
     progress.start()
-    workers = [threading.Thread(target=run_worker, args=(campaign, i))
-               for i in range(args.jobs)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    in_parallel(lambda worker: run_worker(campaign, worker), range(args.jobs))
     stop.set()
     progress.join()
-    merged = target.engine.merge(campaign) if args.merge else 0
-    return summarize(campaign, merged)
+    return summarize(campaign, target.engine.merge(campaign) if args.merge else 0)
 
 
 def summarize(campaign, merged):
     elapsed = max(0.1, time.monotonic() - campaign.started)
-    execs = campaign.total_execs()
-    final = max(campaign.samples, key=lambda s: s["t"], default={})
-    features = [s["ft"] for s in campaign.samples if s.get("ft") is not None]
+    execs, jobs, samples = campaign.total_execs(), campaign.args.jobs, campaign.samples
     return {
-        "target": campaign.target.name,
-        "engine": campaign.target.engine.name,
-        "seconds": round(elapsed, 1),
-        "jobs": campaign.args.jobs,
-        "execs": execs,
+        "target": campaign.target.name, "engine": campaign.target.engine.name,
+        "seconds": round(elapsed, 1), "jobs": jobs, "execs": execs,
         "exec_per_sec": round(execs / elapsed),
-        "exec_per_sec_per_job": round(execs / elapsed / campaign.args.jobs),
-        "coverage": max((s["cov"] for s in campaign.samples), default=0),
-        "features": max(features, default=None),  # None: not libFuzzer, or no sample
-        "corpus": final.get("corp"),
+        "exec_per_sec_per_job": round(execs / elapsed / jobs),
+        "coverage": max((s["cov"] for s in samples), default=0),
+        # None: not libFuzzer, or no sample.
+        "features": max((s["ft"] for s in samples if s.get("ft") is not None), default=None),
+        "corpus": max(samples, key=lambda s: s["t"], default={}).get("corp"),
         "merged_into_corpus": merged,
         "findings": sorted(campaign.crashes.values(), key=lambda c: c["found_after_secs"]),
         "errors": campaign.errors + ([] if execs else ["no input was executed"]),
-        "samples": campaign.samples,
-        "work_dir": str(campaign.work),
+        "samples": samples, "work_dir": str(campaign.work),
     }
 
 
@@ -348,23 +334,22 @@ def main(argv, engine=None):
     results = [run_target(Target(name, args.bin_dir, args.source_dir, engine), args, work_root)
                for name in args.target]
     paths = report.write(results, args.report_dir)
-    findings = sum(len(r["findings"]) for r in results)
-    errors = sum(len(r["errors"]) for r in results)
+    failed = False
     for r in results:
-        failed = r["findings"] or r["errors"]
+        problems = len(r["findings"]) + len(r["errors"])
+        failed |= problems > 0
         print("fuzz: %-12s %s: %4ds  %9d execs  %6d exec/s (%d/s per job)  cov %d  "
               "+%d corpus  %d finding(s)" % (
-                  r["target"], "FAILED" if failed else "PASSED",
-                  r["seconds"], r["execs"], r["exec_per_sec"],
-                  r["exec_per_sec_per_job"], r["coverage"], r["merged_into_corpus"],
-                  len(r["findings"]) + len(r["errors"])))
+                  r["target"], "FAILED" if problems else "PASSED", r["seconds"], r["execs"],
+                  r["exec_per_sec"], r["exec_per_sec_per_job"], r["coverage"],
+                  r["merged_into_corpus"], problems))
         for f in r["findings"]:
             print("fuzz:   %s after %ss: %s -> %s" % (
                 f["signature"], f["found_after_secs"], f["kind"], f["input"]))
         for e in r["errors"]:
             print("fuzz:   campaign error: %s" % e)
     print("fuzz: report %s and %s" % (paths["json"], paths["html"]))
-    if findings or errors:
+    if failed:
         print("fuzz: logs and inputs kept in %s" % work_root)
         return 1
     # Nothing to look into: the logs and the (merged) new inputs can go.

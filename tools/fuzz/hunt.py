@@ -1,31 +1,24 @@
 #!/usr/bin/env python3
 """Measures how fast the testbed catches each re-injected defect (tools/dev hunt).
 
-Input: one folder of fuzz binaries per build variant ("clean", and one per
-defect class of tools/bugs/, built from a copy of the tree with that
-class's patch applied).
-For every variant and trial, runs every detector (fuzz target) at once, from
-the in-tree corpus (or from nothing, --start empty), with libFuzzer seed =
-trial number, until the first of them reports (the others are then stopped)
-or --time seconds. Racing the detectors keeps a trial as short as the
-fastest detection; the times measured are under that contention (the
-detectors share the machine's cores), so they are conservative. Records the time from
-launch to the first line of the failure report and what fired: an oracle of
-the harness, a sanitizer's report kind, or a signal that killed the process
-(SIGPIPE is not a crash libFuzzer catches).
+Input: one folder of fuzz binaries per build variant: "clean", and one per
+defect class of tools/bugs/ (built with that class's patch applied). For every
+variant and trial, every detector (fuzz target, fault run) runs at once, from
+the in-tree corpus (or none, --start empty) with seed = trial number, until
+the first of them reports (the others are then stopped) or --time runs out;
+the times are measured under that contention, so they are conservative.
+A finding is whatever the harness's oracles, the sanitizers or a fault signal
+report: nothing here knows which defect a variant carries.
 
-Nothing here knows which defect a variant carries beyond its name: a finding
-is whatever the harness or the sanitizers report.
-
-A class passes when every trial detects it (by any detector) and its median
-time-to-detection is within its budget (bug_catalog); the clean build passes
-when no detector reports anything. Exits 1 unless everything passes.
+A class passes when every trial detects it and its median time-to-detection
+is within its budget (bug_catalog); the clean build passes when nothing
+reports. Exits 1 unless everything passes.
 """
 
 import argparse
+import contextlib
 import os
 import pathlib
-import re
 import shutil
 import signal
 import subprocess
@@ -43,10 +36,6 @@ import libfuzzer_log  # noqa: E402
 CLEAN = hunt_report.CLEAN
 FUZZ_DETECTORS = ("connection", "server", "flags")
 DETECTORS = FUZZ_DETECTORS + ("faults",)
-# The first line of any failure report: an oracle, a sanitizer, libFuzzer's
-# own (timeout, out-of-memory, deadly signal).
-_REPORT_START = re.compile(
-    r"ORACLE FAILED|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:")
 # How long a stopped detector gets to end its own children (_stop_group).
 _STOP_GRACE_SECS = 5
 # Slack over --time before a detector that ignores max_total_time is killed.
@@ -59,22 +48,9 @@ _FAULT_SIGNALS = frozenset({signal.SIGPIPE, signal.SIGSEGV, signal.SIGBUS, signa
                             signal.SIGFPE, signal.SIGABRT})
 
 
-def fuzzer_command(target, seed, seconds, start_empty, work):
-    """The libFuzzer command line of one trial of `target`, in `work`."""
-    new_inputs = work / "corpus"
-    new_inputs.mkdir()
-    # libFuzzer adds new inputs to the first folder only: the corpus stays put.
-    folders = [new_inputs] + ([] if start_empty else target.seed_dirs())
-    return [str(target.binary), *target.flags, "-seed=%d" % seed,
-            "-max_total_time=%d" % seconds, "-timeout=25", "-print_final_stats=1",
-            "-artifact_prefix=%s/" % work, *map(str, folders)]
-
-
 def _kill_group(process):
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _stop_group(process):
@@ -97,16 +73,12 @@ def _watch(process, deadline, stop, hung, stopped):
     """Kills `process` and its children past `deadline` (sets `hung`) or once
     `stop` is set (sets `stopped`)."""
     while process.poll() is None:
-        if stop is not None and stop.wait(0.05):
+        if stop.wait(0.05):
             stopped.set()
-            _stop_group(process)
-            return
-        if stop is None:
-            time.sleep(0.05)
+            return _stop_group(process)
         if time.monotonic() > deadline:
             hung.set()
-            _kill_group(process)
-            return
+            return _kill_group(process)
 
 
 def run_detector(target, seed, seconds, start_empty, work, stop=None):
@@ -117,8 +89,12 @@ def run_detector(target, seed, seconds, start_empty, work, stop=None):
     (another detector has fired): that is neither a finding nor an error.
     """
     work.mkdir(parents=True)
-    command = (target.command(seed, seconds, start_empty, work) if hasattr(target, "command")
-               else fuzzer_command(target, seed, seconds, start_empty, work))
+    if isinstance(target, campaign.Target):
+        (work / "corpus").mkdir()  # New inputs go there: the corpus stays put.
+        folders = [work / "corpus"] + ([] if start_empty else target.seed_dirs())
+        command = target.fuzz_command(seconds, work, folders, "-seed=%d" % seed)
+    else:
+        command = target.command(seed, seconds, start_empty, work)
     log_path = work / "fuzz.log"
     started = time.monotonic()
     first_report = None
@@ -127,10 +103,11 @@ def run_detector(target, seed, seconds, start_empty, work, stop=None):
             command, stdout=log, stderr=subprocess.PIPE, text=True, errors="replace",
             start_new_session=True) as process:
         watcher = threading.Thread(target=_watch, args=(
-            process, started + seconds + _WATCHDOG_GRACE_SECS, stop, hung, stopped))
+            process, started + seconds + _WATCHDOG_GRACE_SECS, stop or threading.Event(),
+            hung, stopped))
         watcher.start()
         for line in process.stderr:
-            if first_report is None and _REPORT_START.search(line):
+            if first_report is None and libfuzzer_log.REPORT_START.search(line):
                 first_report = time.monotonic() - started
             log.write(line)
         process.wait()
@@ -172,6 +149,8 @@ def progress(line, interactive, final):
 
 
 def describe(outcome):
+    if outcome.get("stopped"):
+        return "stopped: another detector fired first"
     if outcome["error"]:
         return "ERROR: " + outcome["error"]
     if outcome["secs"] is None:
@@ -188,8 +167,7 @@ class FaultRun:
     name = "faults"
 
     def __init__(self, bin_dir, source_dir, load):
-        self.server = bin_dir / "echo_server"
-        self.script = source_dir / "tools" / "faults" / "faults.py"
+        self.server, self.script = bin_dir / "echo_server", source_dir / "tools/faults/faults.py"
         self.load = load
 
     def command(self, seed, seconds, start_empty, work):
@@ -202,10 +180,6 @@ class FaultRun:
 def make_detectors(args, bin_dir):
     return [FaultRun(bin_dir, args.source_dir, args.load) if d == FaultRun.name
             else campaign.Target(d, bin_dir, args.source_dir) for d in args.detector]
-
-
-def describe_stopped(outcome):
-    return "stopped: another detector fired first" if outcome.get("stopped") else describe(outcome)
 
 
 def run_trial(detectors, trial, args, work):
@@ -223,33 +197,27 @@ def run_trial(detectors, trial, args, work):
         if outcome["secs"] is not None:
             stop.set()
 
-    threads = [threading.Thread(target=one, args=(d,)) for d in detectors]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    campaign.in_parallel(one, detectors)
     return outcomes
 
 
 def hunt(args, variants):
     """{variant: {detector: [outcome per trial]}}, running everything."""
     work_root = pathlib.Path(tempfile.mkdtemp(prefix="echo_hunt_"))
-    total = len(variants) * args.trials
     interactive = sys.stderr.isatty()
     results = {}
-    done = 0
-    for name, bin_dir in variants:
+    for v, (name, bin_dir) in enumerate(variants):
         detectors = make_detectors(args, bin_dir)
         results[name] = {d: [] for d in args.detector}
         for trial in range(1, args.trials + 1):
-            done += 1
-            where = "hunt: [%d/%d] %s, trial %d" % (done, total, name, trial)
+            where = "hunt: [%d/%d] %s, trial %d" % (
+                v * args.trials + trial, len(variants) * args.trials, name, trial)
             if interactive:
                 progress(where + " ...", True, final=False)
             outcomes = run_trial(detectors, trial, args, work_root / name / str(trial))
             for d in args.detector:
                 results[name][d].append(outcomes[d])
-                progress("%s / %s: %s" % (where, d, describe_stopped(outcomes[d])),
+                progress("%s / %s: %s" % (where, d, describe(outcomes[d])),
                          interactive, final=True)
     return results, work_root
 

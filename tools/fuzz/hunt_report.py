@@ -7,19 +7,16 @@ time-to-detection over trials and what fired; per class the same over "the
 first detector to fire" in each trial, against the class's budget. A trial in
 which nothing fires counts as infinitely slow, so one miss makes "worst"
 "not found", and misses in half the trials or more make the median "not
-found" too.
-
-The HTML page is self-contained (inline CSS and SVG, no script, nothing
-fetched): one log-scale chart of median and worst times, then the table.
+found" too. The HTML page adds a log-scale chart of median and worst times.
 """
 
 import collections
-import datetime
 import html
-import json
 import math
 import pathlib
 import statistics
+
+import report
 
 CLEAN = "clean"
 
@@ -49,35 +46,22 @@ def _detector_cell(outcomes):
     }
 
 
-def _class_times(by_detector, trials):
-    """Per trial, the time of the first detector to fire (None if none)."""
-    times = []
-    for i in range(trials):
-        found = [outcomes[i]["secs"] for outcomes in by_detector.values()
-                 if outcomes[i]["secs"] is not None]
-        times.append(min(found) if found else None)
-    return times
-
-
 def _row(variant, by_detector, bug, trials):
     cells = {d: _detector_cell(outcomes) for d, outcomes in by_detector.items()}
-    times = _class_times(by_detector, trials)
+    # Per trial, the time of the first detector to fire (None if none).
+    times = [min((outcomes[i]["secs"] for outcomes in by_detector.values()
+                  if outcomes[i]["secs"] is not None), default=None) for i in range(trials)]
     median, worst = _median_and_worst(times)
     detected = sum(t is not None for t in times)
-    errors = [e for cell in cells.values() for e in cell["errors"]]
     row = {
-        "variant": variant,
-        "number": bug.number if bug else None,
+        "variant": variant, "number": bug.number if bug else None,
         "title": bug.title if bug else "no defect injected",
         "memory_safety": bool(bug and bug.memory_safety),
-        "budget_secs": bug.budget_secs if bug else None,
-        "detectors": cells,
-        "detected_trials": detected,
-        "trials": trials,
-        "median_secs": _finite(median),
-        "worst_secs": _finite(worst),
+        "budget_secs": bug.budget_secs if bug else None, "detectors": cells,
+        "detected_trials": detected, "trials": trials,
+        "median_secs": _finite(median), "worst_secs": _finite(worst),
     }
-    if errors:
+    if any(cell["errors"] for cell in cells.values()):
         row["passed"], row["verdict"] = False, "detector error"
     elif bug is None:
         row["passed"] = detected == 0
@@ -95,12 +79,8 @@ def summarize(results, catalog, args):
     """The report document; `catalog` maps class names to bug_catalog.Bug."""
     order = sorted(results, key=lambda v: (v == CLEAN, catalog[v].number if v in catalog else 0))
     return {
-        "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": args.command,
-        "trials": args.trials,
-        "time_limit_secs": args.time,
-        "start": args.start,
-        "detectors": list(args.detector),
+        "generated": report.now(), "command": args.command, "trials": args.trials,
+        "time_limit_secs": args.time, "start": args.start, "detectors": list(args.detector),
         "rows": [_row(v, results[v], catalog.get(v), args.trials) for v in order],
         "outcomes": results,
     }
@@ -109,7 +89,7 @@ def summarize(results, catalog, args):
 def write(summary, folder):
     folder = pathlib.Path(folder)
     paths = {"json": folder / "hunt.json", "md": folder / "hunt.md", "html": folder / "hunt.html"}
-    paths["json"].write_text(json.dumps(summary, indent=2) + "\n")
+    report.write_json(paths["json"], summary)
     paths["md"].write_text(markdown(summary) + "\n")
     paths["html"].write_text(render_html(summary))
     return paths
@@ -128,8 +108,9 @@ def _span(median, worst):
 
 
 def _cell_text(cell):
-    """A detector's times; runs it did not finish because another detector
-    of the same trial fired first are "stopped", not "not found"."""
+    """A detector's times and what fired; runs it did not finish because
+    another detector of the same trial fired first are "stopped", not "not
+    found"."""
     stopped = cell.get("stopped", 0)
     if stopped and not cell["found"]:
         return "stopped: another target fired first" + (
@@ -140,7 +121,7 @@ def _cell_text(cell):
                 text + " (found in %d/%d)") % (cell["found"], cell["trials"])
         if stopped:
             text += ", stopped in %d" % stopped
-    return text
+    return text + (": " + _fired(cell) if cell["fired"] else "")
 
 
 def _fired(cell):
@@ -152,39 +133,37 @@ def _fired(cell):
 _NOTHING = "nothing fired"
 
 
-def markdown(summary):
-    detectors = summary["detectors"]
-    lines = [
-        "Hunt: %d trial(s), %d s per trial, starting from %s; the detectors of a "
-        "trial run at once and the first report stops the others; times are "
-        "median / worst from launch to the first report." % (
-            summary["trials"], summary["time_limit_secs"],
-            "the in-tree corpus" if summary["start"] == "corpus" else "an empty corpus"),
-        "",
-        "| class | " + " | ".join("%s target" % d for d in detectors) +
-        " | first detector | result |",
-        "|---" * (len(detectors) + 3) + "|",
-    ]
+def _table(summary):
+    """The header and rows (as text) of the result table, per class: each
+    detector's times, the first detector's, and the verdict."""
+    header = (["class"] + ["%s target" % d for d in summary["detectors"]] +
+              ["first detector", "result"])
+    rows = []
     for row in summary["rows"]:
-        cells = []
-        for d in detectors:
-            cell = row["detectors"][d]
-            text = _cell_text(cell)
-            if cell["fired"]:
-                text += ": " + _fired(cell)
-            cells.append(text)
-        first = _span(row["median_secs"], row["worst_secs"])
-        if row["number"] is None:  # the clean build, where "not found" is the point
-            name = row["variant"]
-            cells = [_NOTHING if not row["detectors"][d]["found"] else text
-                     for d, text in zip(detectors, cells)]
-            first = _NOTHING if not row["detected_trials"] else first
-        else:
-            name = "%d. %s" % (row["number"], row["variant"])
-        lines.append("| %s | %s | %s | %s |" % (name, " | ".join(cells), first, row["verdict"]))
-    lines.append("")
-    lines.append("Command: `%s`" % summary["command"])
-    return "\n".join(lines)
+        clean = row["number"] is None  # The clean build: "not found" is the point.
+        cells = [_NOTHING if clean and not row["detectors"][d]["found"]
+                 else _cell_text(row["detectors"][d]) for d in summary["detectors"]]
+        first = (_NOTHING if clean and not row["detected_trials"]
+                 else _span(row["median_secs"], row["worst_secs"]))
+        name = row["variant"] if clean else "%d. %s" % (row["number"], row["variant"])
+        rows.append([name] + cells + [first, row["verdict"]])
+    return header, rows
+
+
+def _intro(summary):
+    return ("%d trial(s), %d s per trial, starting from %s; the detectors of a trial run at "
+            "once and the first report stops the others; times are median / worst from "
+            "launch to the first report." % (
+                summary["trials"], summary["time_limit_secs"],
+                "the in-tree corpus" if summary["start"] == "corpus" else "an empty corpus"))
+
+
+def markdown(summary):
+    header, rows = _table(summary)
+    table = ["| %s |" % " | ".join(cells) for cells in [header] + rows]
+    table.insert(1, "|---" * len(header) + "|")
+    return "\n".join(["Hunt: " + _intro(summary), ""] + table +
+                     ["", "Command: `%s`" % summary["command"]])
 
 
 # Chart geometry: one band per class, one bar per detector, log-scale time.
@@ -233,62 +212,40 @@ def _chart(summary):
         for i, d in enumerate(detectors):
             cell = row["detectors"][d]
             y = top + i * _BAR
-            color = _COLORS[i % len(_COLORS)]
             tip = html.escape("%s / %s: %s; %s" % (
                 row["variant"], d, _span(cell["median_secs"], cell["worst_secs"]), _fired(cell)))
-            if cell["median_secs"] is None:
-                parts.append('<rect x="%d" y="%d" width="%.1f" height="%d" class=missed>'
-                             '<title>%s</title></rect>' % (_LEFT, y + 1, x(limit) - _LEFT,
-                                                           _BAR - 2, tip))
-                continue
-            parts.append('<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s">'
-                         '<title>%s</title></rect>' % (
-                             _LEFT, y + 1, max(1.0, x(cell["median_secs"]) - _LEFT),
-                             _BAR - 2, color, tip))
-            worst = cell["worst_secs"] if cell["worst_secs"] is not None else limit
-            parts.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class=worst />' % (
-                x(worst), y + 1, x(worst), y + _BAR - 1))
+            found = cell["median_secs"] is not None
+            parts.append('<rect x="%d" y="%d" width="%.1f" height="%d" %s><title>%s</title></rect>' % (
+                _LEFT, y + 1, max(1.0, x(cell["median_secs"]) - _LEFT) if found else x(limit) - _LEFT,
+                _BAR - 2, 'fill="%s"' % _COLORS[i % len(_COLORS)] if found else "class=missed", tip))
+            if found:
+                worst = cell["worst_secs"] if cell["worst_secs"] is not None else limit
+                parts.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class=worst />' % (
+                    x(worst), y + 1, x(worst), y + _BAR - 1))
     parts.append("</svg>")
     return "".join(parts)
 
 
 _STYLE = """
-body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
-.chart{width:860px;border:1px solid #ddd}.grid{stroke:#ddd}.tick{font-size:11px;fill:#555}
+.chart{width:860px;border:1px solid #ddd}.grid{stroke:#ddd}
 .label{font-size:12px}.budget{stroke:#b00020;stroke-dasharray:3 2}.worst{stroke:#222;stroke-width:2}
-.missed{fill:none;stroke:#b00020;stroke-dasharray:4 3}.ok{color:#176f2c}.bad{color:#b00020}
+.missed{fill:none;stroke:#b00020;stroke-dasharray:4 3}
 """
 
 
 def render_html(summary):
-    detectors = summary["detectors"]
-    failed = [row for row in summary["rows"] if not row["passed"]]
-    head = "".join("<th>%s target</th>" % html.escape(d) for d in detectors)
-    body = []
-    for row in summary["rows"]:
-        cells = "".join("<td>%s<br><small>%s</small></td>" % (
-            html.escape(_cell_text(row["detectors"][d])),
-            html.escape(_fired(row["detectors"][d]) or "nothing fired"))
-            for d in detectors)
-        body.append("<tr><td><b>%s</b><br><small>%s</small></td>%s<td>%s</td>"
-                    "<td class=%s>%s</td></tr>" % (
-                        html.escape(row["variant"]), html.escape(row["title"]), cells,
-                        html.escape(_span(row["median_secs"], row["worst_secs"])),
-                        "ok" if row["passed"] else "bad", html.escape(row["verdict"])))
-    return (
-        "<!doctype html><html lang=en><meta charset=utf-8>"
-        "<title>echo-lab bug hunt</title><style>%s</style>"
-        "<h1>echo-lab bug hunt</h1>"
-        "<p>Generated %s by <code>%s</code>: %d trial(s), %d s per trial (detectors race), "
-        "starting from %s. <strong class=%s>%s</strong></p>"
+    failed = sum(not row["passed"] for row in summary["rows"])
+    header, rows = _table(summary)
+    cells = [["<b>%s</b><br><small>%s</small>" % (html.escape(row["variant"]),
+                                                  html.escape(row["title"]))] +
+             [html.escape(c) for c in text[1:-1]] +
+             ["<td class=%s>%s</td>" % ("ok" if row["passed"] else "bad", html.escape(text[-1]))]
+             for row, text in zip(summary["rows"], rows)]
+    return report.page("echo-lab bug hunt", _STYLE, (
+        "<p>Generated %s by <code>%s</code>: %s <strong class=%s>%s</strong></p>"
         "<p>Bars: median time from launch to the first report (log scale); black tick: "
-        "worst trial; dashed red: the class's budget; dashed outline: not found.</p>%s"
-        "<table><tr><th>class</th>%s<th>first detector</th><th>result</th></tr>%s</table>"
-        "</html>\n" % (
-            _STYLE, html.escape(summary["generated"]), html.escape(summary["command"]),
-            summary["trials"], summary["time_limit_secs"],
-            "the in-tree corpus" if summary["start"] == "corpus" else "an empty corpus",
-            "bad" if failed else "ok",
-            "%d row(s) failed" % len(failed) if failed else "every row passed",
-            _chart(summary), head, "".join(body)))
+        "worst trial; dashed red: the class's budget; dashed outline: not found.</p>%s%s" % (
+            html.escape(summary["generated"]), html.escape(summary["command"]),
+            _intro(summary), "bad" if failed else "ok",
+            "%d row(s) failed" % failed if failed else "every row passed",
+            _chart(summary), report.table(map(html.escape, header), cells))))

@@ -1,9 +1,7 @@
-"""Reading what libFuzzer and the sanitizers print.
-
-Two jobs: turn libFuzzer's status lines into samples for the progress line and
-the report charts, and reduce a crash report to a stable signature (the kind
-of failure plus the innermost frames of our own code), so that the same bug
-found twice, or found again after a restart, is recognised as one.
+"""Reading what libFuzzer and the sanitizers print: status lines become
+samples for the progress line and the report charts; a crash report becomes a
+stable signature (the kind of failure plus the innermost frames of our own
+code), so that one bug found twice, or again after a restart, counts once.
 """
 
 import hashlib
@@ -11,13 +9,9 @@ import re
 
 # "#12345\tNEW    cov: 188 ft: 987 corp: 166/5514b lim: 131 exec/s: 37933 rss: 443Mb"
 _STATUS = re.compile(r"^#(?P<execs>\d+)\s+(?P<event>[A-Z]+)\s+(?P<rest>.*)$")
-_FIELDS = {
-    "cov": re.compile(r"\bcov: (\d+)"),
-    "ft": re.compile(r"\bft: (\d+)"),
-    "corp": re.compile(r"\bcorp: (\d+)/"),
-    "exec_per_sec": re.compile(r"\bexec/s: (\d+)"),
-    "rss_mb": re.compile(r"\brss: (\d+)Mb"),
-}
+_FIELD = re.compile(r"\b(cov|ft|corp|exec/s|rss): (\d+)")
+_FIELD_NAMES = {"cov": "cov", "ft": "ft", "corp": "corp", "exec/s": "exec_per_sec",
+                "rss": "rss_mb"}
 # "    #3 0x55b0 in echo::Foo::Bar(int) /path/file.cc:12:3"
 _FRAME = re.compile(r"^\s*#(?P<n>\d+) 0x[0-9a-f]+ in (?P<func>.+?)(?: (?P<loc>\S+:\d+(?::\d+)?))?$")
 _ORACLE = re.compile(r"ORACLE FAILED \((?P<where>[^)]+)\): (?P<what>.*)")
@@ -25,9 +19,12 @@ _ORACLE = re.compile(r"ORACLE FAILED \((?P<where>[^)]+)\): (?P<what>.*)")
 # kind only; "ERROR: libFuzzer: deadly signal", "ERROR: LeakSanitizer:
 # detected memory leaks" -> the words before any address or parenthesis.
 _SANITIZER = re.compile(
-    r"ERROR: (?P<tool>AddressSanitizer|LeakSanitizer|libFuzzer): "
+    r"ERROR: (?P<tool>\w+Sanitizer|libFuzzer): "
     r"(?P<kind>[A-Za-z-]+(?: (?!on\b|at\b|0x)[A-Za-z-]+)*)")
 _UBSAN = re.compile(r"(?P<where>\S+:\d+:\d+): runtime error: (?P<what>.*)")
+# The first line of any failure report: an oracle's, a sanitizer's, or
+# libFuzzer's own (timeout, out-of-memory, deadly signal).
+REPORT_START = re.compile(r"ORACLE FAILED|ERROR: (\w+Sanitizer|libFuzzer)|runtime error:")
 
 # Frames that belong to the machinery, not to the code that failed.
 _NOISE = (
@@ -44,10 +41,10 @@ def parse_status(line):
     m = _STATUS.match(line)
     if not m:
         return None
-    sample = {"execs": int(m.group("execs")), "event": m.group("event")}
-    for key, pattern in _FIELDS.items():
-        found = pattern.search(m.group("rest"))
-        sample[key] = int(found.group(1)) if found else None
+    sample = dict({"execs": int(m.group("execs")), "event": m.group("event")},
+                  **dict.fromkeys(_FIELD_NAMES.values()))
+    for name, value in _FIELD.findall(m.group("rest")):
+        sample[_FIELD_NAMES[name]] = int(value)
     return sample
 
 

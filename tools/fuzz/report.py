@@ -1,10 +1,9 @@
 """Campaign reports: report.json for tools, report.html for people.
 
 The HTML page is self-contained (inline CSS and SVG, no script, nothing
-fetched), so it opens offline from a CI artifact. Each target gets a table
-row, two charts over time (coverage, and executions per second summed over
-its workers) and the list of its findings. Both engines (libFuzzer, AFL++)
-report in this one format; each target records which engine ran it.
+fetched), so it opens offline from a CI artifact: a table row per target, two
+charts over time (coverage, executions per second summed over its workers)
+and its findings. page(), table() and write_json() serve hunt_report too.
 """
 
 import datetime
@@ -13,20 +12,48 @@ import json
 import pathlib
 
 _WIDTH, _HEIGHT, _PAD = 560, 180, 48
+_STYLE = """
+body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
+.tick{font-size:11px;fill:#555}.ok{color:#176f2c}.bad{color:#b00020}
+"""
+_CAMPAIGN_STYLE = """
+.charts{display:flex;flex-wrap:wrap;gap:1em}.chart{width:560px;height:180px;border:1px solid #ddd}
+.axis{stroke:#888}.line{fill:none;stroke:#2a6fdb;stroke-width:2}.title{font-weight:bold;font-size:13px}
+section{margin-bottom:2em}
+"""
+
+
+def page(title, style, body):
+    """A self-contained HTML page; `body` is HTML."""
+    return ("<!doctype html><html lang=en><meta charset=utf-8><title>%s</title>"
+            "<style>%s%s</style><h1>%s</h1>%s</html>\n" % (title, _STYLE, style, title, body))
+
+
+def table(header, rows):
+    """An HTML table of cells that are HTML already; a cell may be a whole
+    <td ...> element."""
+    cell = lambda c: c if c.startswith("<td") else "<td>%s</td>" % c
+    return "<table><tr>%s</tr>%s</table>" % ("".join("<th>%s</th>" % h for h in header), "".join(
+        "<tr>%s</tr>" % "".join(map(cell, row)) for row in rows))
+
+
+def write_json(path, document):
+    path.write_text(json.dumps(document, indent=2) + "\n")
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
 def write(results, folder):
     """Writes report.json and report.html into `folder`; returns their paths."""
     folder = pathlib.Path(folder)
-    json_path = folder / "report.json"
-    html_path = folder / "report.html"
-    document = {
-        "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "targets": results,
-    }
-    json_path.write_text(json.dumps(document, indent=2) + "\n")
-    html_path.write_text(render_html(document))
-    return {"json": json_path, "html": html_path}
+    document = {"generated": now(), "targets": results}
+    paths = {"json": folder / "report.json", "html": folder / "report.html"}
+    write_json(paths["json"], document)
+    paths["html"].write_text(render_html(document))
+    return paths
 
 
 def series(samples, key):
@@ -42,8 +69,7 @@ def series(samples, key):
         start = anchor.get(s["worker"])
         if start is None or s["execs"] < start[1]:  # first sample, or a restart
             anchor[s["worker"]] = (s["t"], s["execs"])
-            continue
-        if s["t"] - start[0] >= 1.0:
+        elif s["t"] - start[0] >= 1.0:
             rates[s["worker"]] = (s["execs"] - start[1]) / (s["t"] - start[0])
             anchor[s["worker"]] = (s["t"], s["execs"])
             points.append((s["t"], round(sum(rates.values()))))
@@ -58,8 +84,7 @@ def svg_chart(points, title, unit):
     max_v = max(v for _, v in points) or 1
     x = lambda t: _PAD + (_WIDTH - 2 * _PAD) * t / max_t
     y = lambda v: _HEIGHT - _PAD + 10 - (_HEIGHT - 2 * _PAD) * v / max_v
-    path = " ".join("%s%.1f,%.1f" % ("M" if i == 0 else "L", x(t), y(v))
-                    for i, (t, v) in enumerate(points))
+    path = " ".join("%s%.1f,%.1f" % ("L" if i else "M", x(t), y(v)) for i, (t, v) in enumerate(points))
     return (
         '<svg class=chart viewBox="0 0 {w} {h}" role=img aria-label="{title}">'
         '<text x="{pad}" y="16" class=title>{title}</text>'
@@ -77,18 +102,15 @@ def svg_chart(points, title, unit):
              max_v=max_v, path=path)
 
 
-def _finding_rows(findings):
-    if not findings:
-        return "<p class=ok>No findings.</p>"
-    rows = "".join(
-        "<tr><td><code>%s</code></td><td>%s</td><td>%s</td><td>%s s</td><td>%d</td>"
-        "<td><code>%s</code></td></tr>" % (
-            html.escape(f["signature"]), html.escape(f["kind"]),
-            html.escape(" \u2190 ".join(f["frames"]) or "-"), f["found_after_secs"],
-            f["count"], html.escape(str(f["input"])))
-        for f in findings)
-    return ("<table><tr><th>signature</th><th>kind</th><th>innermost frames</th>"
-            "<th>found after</th><th>hits</th><th>reproducer</th></tr>%s</table>" % rows)
+def _findings(r):
+    rows = [["<code>%s</code>" % html.escape(f["signature"]), html.escape(f["kind"]),
+             html.escape(" \u2190 ".join(f["frames"]) or "-"), "%s s" % f["found_after_secs"],
+             str(f["count"]), "<code>%s</code>" % html.escape(str(f["input"]))]
+            for f in r["findings"]]
+    found = table(["signature", "kind", "innermost frames", "found after", "hits", "reproducer"],
+                  rows) if rows else "<p class=ok>No findings.</p>"
+    return found + "".join("<p class=bad>Campaign error: %s</p>" % html.escape(e)
+                           for e in r.get("errors", []))
 
 
 def _engine(r):
@@ -111,34 +133,18 @@ def _target_section(r):
         cov_chart=svg_chart(series(r["samples"], "cov"), "coverage (edges)", "edges"),
         eps_chart=svg_chart(series(r["samples"], "exec_per_sec"), "executions per second",
                             "exec/s"),
-        findings=_finding_rows(r["findings"]) + "".join(
-            "<p class=bad>Campaign error: %s</p>" % html.escape(e) for e in r.get("errors", [])))
-
-
-_STYLE = """
-body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
-.charts{display:flex;flex-wrap:wrap;gap:1em}.chart{width:560px;height:180px;border:1px solid #ddd}
-.axis{stroke:#888}.line{fill:none;stroke:#2a6fdb;stroke-width:2}.title{font-weight:bold;font-size:13px}
-.tick{font-size:11px;fill:#555}.ok{color:#176f2c}.bad{color:#b00020}section{margin-bottom:2em}
-"""
+        findings=_findings(r))
 
 
 def render_html(document):
     targets = document["targets"]
     findings = sum(len(t["findings"]) for t in targets)
-    summary_rows = "".join(
-        "<tr><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td>"
-        "<td class=%s>%d</td></tr>" % (
-            html.escape(t["target"]), html.escape(_engine(t)), t["execs"], t["exec_per_sec"],
-            t["coverage"], t["merged_into_corpus"], "bad" if t["findings"] else "ok",
-            len(t["findings"]))
-        for t in targets)
-    return (
-        "<!doctype html><html lang=en><meta charset=utf-8>"
-        "<title>echo-lab fuzz campaign</title><style>%s</style>"
-        "<h1>echo-lab fuzz campaign</h1><p>Generated %s. <strong class=%s>%d finding(s)</strong>.</p>"
-        "<table><tr><th>target</th><th>engine</th><th>executions</th><th>exec/s</th><th>coverage</th>"
-        "<th>merged</th><th>findings</th></tr>%s</table>%s</html>\n" % (
-            _STYLE, html.escape(document["generated"]), "bad" if findings else "ok",
-            findings, summary_rows, "".join(_target_section(t) for t in targets)))
+    rows = [[html.escape(t["target"]), html.escape(_engine(t))] +
+            [str(t[k]) for k in ("execs", "exec_per_sec", "coverage", "merged_into_corpus")] +
+            ["<td class=%s>%d</td>" % ("bad" if t["findings"] else "ok", len(t["findings"]))]
+            for t in targets]
+    return page("echo-lab fuzz campaign", _CAMPAIGN_STYLE, (
+        "<p>Generated %s. <strong class=%s>%d finding(s)</strong>.</p>%s%s" % (
+            html.escape(document["generated"]), "bad" if findings else "ok", findings,
+            table(["target", "engine", "executions", "exec/s", "coverage", "merged", "findings"],
+                  rows), "".join(_target_section(t) for t in targets))))
