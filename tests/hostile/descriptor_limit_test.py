@@ -13,11 +13,9 @@ cannot open libev, before the server runs: nothing to test there.)
 import os
 import signal
 import subprocess
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from server_process import EXIT_SECONDS, Server, describe_exit, spawn  # noqa: E402
+from server_process import EXIT_SECONDS, Server, describe_exit, spawn
 
 PRLIMIT = "/usr/bin/prlimit"
 # The error line of each descriptor the server needs for itself, in order.

@@ -11,15 +11,12 @@
     with the reason.
 """
 
-import os
 import signal
 import socket
 import subprocess
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from server_process import EXIT_SECONDS, Server, describe_exit, spawn  # noqa: E402
+from server_process import EXIT_SECONDS, Server, describe_exit, spawn
 
 IO_SECONDS = 10
 

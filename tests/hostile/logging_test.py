@@ -11,7 +11,6 @@ with one warning per reconnect.
 import os
 import signal
 import socket
-import subprocess
 import tempfile
 import time
 import unittest

@@ -109,9 +109,9 @@ class LoopErrorTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string error;
-    ServerThreadOptions options;
-    options.config.connection.idle_timeout.reset();  // Nothing else would close it.
-    server_ = ServerThread::Start("127.0.0.1", &error, options);
+    EchoServerConfig config;
+    config.connection.idle_timeout.reset();  // Nothing else would close it.
+    server_ = ServerThread::Start("127.0.0.1", &error, config);
     ASSERT_NE(server_, nullptr) << error;
   }
 

@@ -14,7 +14,7 @@ spawns with the signals blocked, as a parent that must signal at once
 should. After SIGUSR1 a live server gets SIGTERM once it listens, so every
 run ends; each line counts how (exit 0, killed by SIGNAL, still running).
 Written here rather than with a shell loop because it needs /proc polling
-and exact exit statuses, which server_process.py already provides.
+and exact exit statuses, which tools/testing/server_process.py provides.
 """
 
 import argparse
@@ -24,7 +24,7 @@ import signal
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../tools/testing"))
 import server_process  # noqa: E402
 
 LIFECYCLE_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGUSR1}

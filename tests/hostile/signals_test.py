@@ -14,7 +14,6 @@ watchers exist, inherited blocked from the parent, and in storms that
 outlast the loop.
 """
 
-import os
 import signal
 import subprocess
 import sys
@@ -22,8 +21,7 @@ import tempfile
 import threading
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from server_process import (EXIT_SECONDS, START_SECONDS, Server,  # noqa: E402
+from server_process import (EXIT_SECONDS, START_SECONDS, Server,
                             describe_exit, has_entered_main, run_state, spawn, wait_until,
                             watches_signals)
 

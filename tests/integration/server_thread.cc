@@ -1,9 +1,5 @@
 #include "tests/integration/server_thread.h"
 
-#include <sys/socket.h>
-
-#include <cerrno>
-#include <cstring>
 #include <utility>
 
 #include "src/posix/listener.h"
@@ -13,8 +9,7 @@ namespace echo {
 namespace testing {
 
 std::unique_ptr<ServerThread> ServerThread::Start(
-    const std::string& host, std::string* error,
-    const ServerThreadOptions& options) {
+    const std::string& host, std::string* error, const EchoServerConfig& config) {
   const auto address = SocketAddress::Parse(host, 0);
   if (!address) {
     *error = "'" + host + "' is not a numeric address";
@@ -27,19 +22,8 @@ std::unique_ptr<ServerThread> ServerThread::Start(
     *error = listen.error;
     return nullptr;
   }
-  if (options.connection_buffer > 0) {
-    for (const int option : {SO_SNDBUF, SO_RCVBUF}) {
-      if (::setsockopt(listen.fd.get(), SOL_SOCKET, option,
-                       &options.connection_buffer,
-                       sizeof(options.connection_buffer)) != 0) {
-        *error = std::string("setsockopt on the listener: ") +
-                 std::strerror(errno);
-        return nullptr;
-      }
-    }
-  }
   std::unique_ptr<ServerThread> server(
-      new ServerThread(*listen.bound, options.config));
+      new ServerThread(*listen.bound, config));
   // Watchers are started above (in the constructor) before the thread
   // exists; std::thread's start orders all of it before the loop runs.
   server->thread_ =

@@ -29,22 +29,12 @@
 namespace echo {
 namespace testing {
 
-struct ServerThreadOptions {
-  EchoServerConfig config;
-  // If > 0, SO_SNDBUF and SO_RCVBUF of every accepted connection (set on the
-  // listener; accepted sockets inherit them, and auto-tuning is off). Linux
-  // otherwise grows a connection's buffers to megabytes, which hides the
-  // server's own 64 KiB queue from a client probing backpressure.
-  int connection_buffer = 0;
-};
-
 class ServerThread {
  public:
   // Opens a listener on numeric `host` port 0 and serves it on a new thread.
   // Returns null, with the reason in `*error`, if it cannot listen.
-  static std::unique_ptr<ServerThread> Start(
-      const std::string& host, std::string* error,
-      const ServerThreadOptions& options = {});
+  static std::unique_ptr<ServerThread> Start(const std::string& host, std::string* error,
+                                            const EchoServerConfig& config = {});
 
   // Stops the server and joins its thread.
   ~ServerThread();

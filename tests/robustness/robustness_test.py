@@ -13,14 +13,12 @@ import os
 import pathlib
 import re
 import subprocess
-import sys
 import threading
 import time
 import unittest
 
 RUNFILES = pathlib.Path(os.environ.get("TEST_SRCDIR", ".")) / "echo_lab"
-sys.path.insert(0, str(RUNFILES / "tools" / "testing"))
-from echo_process import EchoProcess, open_fds, rss_kib, wait_until  # noqa: E402
+from echo_process import EchoProcess, open_fds, rss_kib, wait_until
 SERVER = RUNFILES / "src/server/echo_server"
 LOAD = RUNFILES / "tools/load/echo_load"
 SCALE = max(1, int(os.environ.get("ECHO_LAB_ROBUSTNESS_SCALE", "1")))

@@ -7,11 +7,20 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "src/posix/system_limits.h"
-
 namespace echo {
 namespace load {
-bool ClientConnection::StartConnect(RunContext* run, uint64_t stream_id, uint32_t events,
+namespace {
+
+// The socket's pending error (SO_ERROR), 0 for none; errno if unreadable.
+int PendingError(int fd) {
+  int error = 0;
+  socklen_t length = sizeof(error);
+  return ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 ? error : errno;
+}
+
+}  // namespace
+
+void ClientConnection::StartConnect(RunContext* run, uint64_t stream_id, uint32_t events,
                                     uint64_t tag) {
   *this = ClientConnection();
   run_ = run;
@@ -21,48 +30,35 @@ bool ClientConnection::StartConnect(RunContext* run, uint64_t stream_id, uint32_
   last_progress_ = run->now;
   const SocketAddress& server = *run->server;
   fd_.reset(::socket(server.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd_.valid()) {
-    Abandon(ErrorKind::kOther, "socket(): " + ErrnoText(errno));
-    return false;
-  }
+  if (!fd_.valid()) return Abandon(ErrorKind::kOther, "socket(): " + ErrnoText(errno));
   // Messages are sent whole and at once; Nagle would hold back a small
   // ping-pong message until the previous echo's ACK and inflate latency.
   const int on = 1;
   ::setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-  if (const int error = run->loop.Add(fd_.get(), events, tag); error != 0) {
-    Abandon(ErrorKind::kOther, "epoll_ctl(): " + ErrnoText(error));
-    return false;
+  if (const int error = run->loop.Watch(EPOLL_CTL_ADD, fd_.get(), events, tag); error != 0) {
+    return Abandon(ErrorKind::kOther, "epoll_ctl(): " + ErrnoText(error));
   }
   if (::connect(fd_.get(), server.get(), server.length()) == 0) {
     state_ = State::kOpen;
     ++run_->totals.open;
-    return true;
+  } else if (errno != EINPROGRESS && errno != EINTR) {
+    Abandon(ErrorKind::kOther, "connect to " + server.ToString() + ": " + ErrnoText(errno));
   }
-  if (errno == EINPROGRESS || errno == EINTR) return true;
-  Abandon(ErrorKind::kOther, "connect to " + server.ToString() + ": " + ErrnoText(errno));
-  return false;
 }
 
-bool ClientConnection::FinishConnect() {
-  int error = 0;
-  socklen_t length = sizeof(error);
-  if (::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
-  if (error == 0) {
-    // SO_ERROR is also 0 while the handshake is still under way (a spurious
-    // wakeup); only a peer address proves the connection is up.
-    sockaddr_storage peer{};
-    socklen_t peer_length = sizeof(peer);
-    if (::getpeername(fd_.get(), reinterpret_cast<sockaddr*>(&peer), &peer_length) != 0) {
-      return true;  // Still connecting: state() stays kConnecting.
-    }
-    state_ = State::kOpen;
-    last_progress_ = run_->now;
-    ++run_->totals.open;
-    return true;
+void ClientConnection::FinishConnect() {
+  if (const int error = PendingError(fd_.get()); error != 0) {
+    return Abandon(ErrorKind::kOther,
+                   "connect to " + run_->server->ToString() + ": " + ErrnoText(error));
   }
-  Abandon(ErrorKind::kOther,
-          "connect to " + run_->server->ToString() + ": " + ErrnoText(error));
-  return false;
+  // SO_ERROR is also 0 while the handshake is still under way (a spurious
+  // wakeup); only a peer address proves the connection is up.
+  sockaddr_storage peer{};
+  socklen_t length = sizeof(peer);
+  if (::getpeername(fd_.get(), reinterpret_cast<sockaddr*>(&peer), &length) != 0) return;
+  state_ = State::kOpen;
+  last_progress_ = run_->now;
+  ++run_->totals.open;
 }
 
 ClientConnection::SendStatus ClientConnection::SendUpTo(uint64_t limit, size_t max_send,
@@ -140,7 +136,7 @@ void ClientConnection::Verified(size_t n) {
 }
 
 bool ClientConnection::Rewatch(uint32_t events, uint64_t tag) {
-  if (const int error = run_->loop.Modify(fd_.get(), events, tag); error != 0) {
+  if (const int error = run_->loop.Watch(EPOLL_CTL_MOD, fd_.get(), events, tag); error != 0) {
     Abandon(ErrorKind::kOther, "epoll_ctl(EPOLL_CTL_MOD): " + ErrnoText(error));
     return false;
   }
@@ -155,10 +151,6 @@ bool ClientConnection::ShutdownWrite() {
   write_shut_ = true;
   return true;
 }
-
-void ClientConnection::CloseGracefully() { Close(/*reset=*/false); }
-
-void ClientConnection::CloseWithReset() { Close(/*reset=*/true); }
 
 void ClientConnection::Close(bool reset) {
   if (reset && fd_.valid()) {
@@ -178,11 +170,8 @@ void ClientConnection::Abandon(ErrorKind kind, const std::string& what) {
 }
 
 void ClientConnection::AbandonWithSocketError(const std::string& otherwise) {
-  int error = 0;
-  socklen_t length = sizeof(error);
-  const bool pending = fd_.valid() &&
-      ::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error != 0;
-  Abandon(ErrorKind::kClosed, pending ? ErrnoText(error) : otherwise);
+  const int error = PendingError(fd_.get());
+  Abandon(ErrorKind::kClosed, error != 0 ? ErrnoText(error) : otherwise);
 }
 
 bool ClientConnection::AbandonIfStalled(Nanos timeout, const std::string& waiting_for) {

@@ -1,22 +1,25 @@
 // client_connection.h: ClientConnection, one non-blocking TCP connection to
-// the server under test, whose outgoing stream is the pattern and whose
-// incoming bytes are verified against it as they arrive, and RunContext,
-// what all connections of a run share.
+// the server under test, which sends the pattern and verifies the echo as it
+// arrives; RunContext, what all connections of a run share; and EventLoop,
+// their edge-triggered epoll loop, with the monotonic clock.
 //
-// It does the socket calls and the byte accounting; the modes decide when
-// to send, read, shut down or reset. Every failure (connect error, reset,
-// wrong byte, bytes never sent, ...) abandons the connection and goes to
-// the run's error log at once, as a one-line description naming the
-// connection: callers never log, so no failure is counted twice or lost.
+// A connection does the socket calls and the byte accounting; the modes
+// decide when to send, read, shut down or reset. Every failure abandons the
+// connection and goes to the run's error log at once, naming the connection:
+// callers never log, so no failure is counted twice or lost.
 //
-// Edge-triggered contract (see EventLoop): ReadAvailable() reads until the
-// socket is drained unless it stops at `stop_at`, and SendUpTo() writes
-// until its limit or the socket is full; a caller that stops early owns the
-// edge.
+// Edge-triggered because the client drains every socket it touches: each is
+// registered once and never modified on the hot path, so a message costs its
+// send and recv and nothing else. A caller that stops reading or sending
+// early owns the edge.
 
 #ifndef ECHO_LAB_TOOLS_LOAD_CLIENT_CONNECTION_H_
 #define ECHO_LAB_TOOLS_LOAD_CLIENT_CONNECTION_H_
 
+#include <sys/epoll.h>
+#include <time.h>
+
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -25,24 +28,76 @@
 #include <vector>
 
 #include "src/posix/socket_address.h"
+#include "src/posix/system_limits.h"
 #include "src/posix/unique_fd.h"
 #include "tools/load/error_log.h"
-#include "tools/load/event_loop.h"
 #include "tools/load/pattern.h"
-#include "tools/load/random.h"
 
 namespace echo {
 namespace load {
 
-// Events that mean "try recv()": data, or the peer's EOF, reset or error,
-// which recv() reports.
+using Nanos = int64_t;
+
+constexpr Nanos kNanosPerMilli = 1'000'000;
+constexpr Nanos kNanosPerSecond = 1'000'000'000;
+
+// CLOCK_MONOTONIC in nanoseconds (a vDSO call: cheap enough per message).
+inline Nanos MonotonicNow() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<Nanos>(now.tv_sec) * kNanosPerSecond + now.tv_nsec;
+}
+
+struct ReadyEvent {
+  uint64_t tag;     // As given to Watch().
+  uint32_t events;  // EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLERR, EPOLLHUP.
+};
+
+class EventLoop {
+ public:
+  static constexpr int kMaxEventsPerWait = 1024;
+
+  EventLoop() : epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)) {
+    if (!epoll_fd_.valid()) error_ = "epoll_create1: " + ErrnoText(errno);
+  }
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // Empty if the loop works, else why epoll could not be created.
+  const std::string& error() const { return error_; }
+
+  // EPOLL_CTL_ADD or _MOD (which re-arms the edge) of `fd`, watched
+  // edge-triggered for `events`, reported with `tag`. Returns 0 or an errno.
+  // A descriptor leaves the loop when it is closed (none is duplicated).
+  int Watch(int operation, int fd, uint32_t events, uint64_t tag) {
+    epoll_event entry{};
+    entry.events = events | EPOLLET;
+    entry.data.u64 = tag;
+    return ::epoll_ctl(epoll_fd_.get(), operation, fd, &entry) == 0 ? 0 : errno;
+  }
+
+  // Waits up to `timeout_ms` and returns how many events are ready:
+  // event(0) ... event(count - 1) until the next Wait(). A signal (EINTR:
+  // SIGWINCH, or SIGINT to stop the run) is just an early return.
+  int Wait(int timeout_ms) {
+    const int ready = ::epoll_wait(epoll_fd_.get(), events_, kMaxEventsPerWait, timeout_ms);
+    return ready < 0 ? 0 : ready;
+  }
+  ReadyEvent event(int index) const { return {events_[index].data.u64, events_[index].events}; }
+
+ private:
+  UniqueFd epoll_fd_;
+  std::string error_;
+  epoll_event events_[kMaxEventsPerWait];
+};
+
+// Events that mean "try recv()": data, or the peer's EOF, reset or error.
 constexpr uint32_t kReadableEvents = EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP;
-// What a handler assumes when it has no event to go by: anything may have
-// happened, the peer's EOF included.
+// What a handler assumes without an event to go by: anything, EOF included.
 constexpr uint32_t kAnyEvent = EPOLLIN | EPOLLOUT | EPOLLRDHUP;
 
-// Whether `events` say the peer may have shut down or reset: then a read
-// must go on to EOF or EAGAIN (see ClientConnection::ReadAvailable()).
+// Whether the peer may have shut down or reset: then a read must go on to
+// EOF or EAGAIN (see ClientConnection::ReadAvailable()).
 inline bool PeerMayHaveClosed(uint32_t events) {
   return (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
 }
@@ -55,7 +110,7 @@ struct TrafficTotals {
   uint64_t messages = 0;        // Echoes completed (counted by the modes).
 };
 
-// Owned by the run (Session), it outlives every connection.
+// Owned by the Session, it outlives every connection.
 struct RunContext {
   RunContext(uint64_t seed, size_t read_buffer_size)
       : pattern(seed), read_buffer(read_buffer_size) {}
@@ -71,8 +126,7 @@ struct RunContext {
 
 // How ClientConnection::ReadAvailable() reads.
 struct ReadOptions {
-  // Random recv() sizes, from 1 to `max_read`, if not null.
-  Random* sizes = nullptr;
+  Random* sizes = nullptr;  // Random recv() sizes up to `max_read` if set.
   size_t max_read = std::numeric_limits<size_t>::max();
   // Stop once bytes_verified() reaches this.
   uint64_t stop_at = std::numeric_limits<uint64_t>::max();
@@ -84,15 +138,13 @@ class ClientConnection {
 
   enum class SendStatus {
     kReachedLimit,  // Everything up to the limit was sent.
-    kBlocked,       // The socket is full (EAGAIN, or a partial send): wait
-                    // for EPOLLOUT.
+    kBlocked,       // The socket is full: wait for EPOLLOUT.
     kFailed,        // Abandoned and logged.
   };
-
   enum class ReadStatus {
-    kDrained,  // EAGAIN (or a short read): nothing more to read now.
+    kDrained,  // Nothing more to read now.
     kStopped,  // Reached stop_at; more may be waiting (the edge is spent).
-    kEof,      // The server shut down its side (recv returned 0).
+    kEof,      // The server shut down its side.
     kFailed,   // A reset, a socket error, a wrong or an extra byte: abandoned
                // and logged.
   };
@@ -101,62 +153,47 @@ class ClientConnection {
   ClientConnection(ClientConnection&&) = default;
   ClientConnection& operator=(ClientConnection&&) = default;
 
-  // Opens a non-blocking socket for stream `stream_id` and starts
-  // connecting to run->server; the socket is watched by run->loop for
-  // `events` under `tag`. Returns true if the connect is under way (or
-  // done: then state() is kOpen at once), false if it failed (logged,
-  // state() kClosed).
-  bool StartConnect(RunContext* run, uint64_t stream_id, uint32_t events, uint64_t tag);
-
-  // After an event while kConnecting: false if the connect failed (logged,
-  // socket closed); true otherwise, and state() says whether it is kOpen
-  // now or (after a spurious wakeup) still kConnecting.
-  bool FinishConnect();
+  // Starts connecting stream `stream_id` to run->server, watched by
+  // run->loop for `events` under `tag`. state() is then kConnecting, kOpen
+  // (done at once) or kClosed (failed, logged).
+  void StartConnect(RunContext* run, uint64_t stream_id, uint32_t events, uint64_t tag);
+  // After an event while kConnecting: state() becomes kOpen, kClosed
+  // (failed, logged) or, after a spurious wakeup, stays kConnecting.
+  void FinishConnect();
 
   // Sends stream bytes [bytes_sent(), limit), at most `max_send` per call
-  // (random sizes from `sizes` up to `max_send` if not null). A send() that
-  // takes less than offered means the socket is full: that is kBlocked
-  // without the call that would return EAGAIN (EPOLLOUT fires once room
-  // frees up).
+  // (random sizes up to it from `sizes` if not null). A short send() means
+  // the socket is full: kBlocked without the call that would return EAGAIN.
   SendStatus SendUpTo(uint64_t limit, size_t max_send = PatternTable::kPeriod,
                       Random* sizes = nullptr);
 
-  // Reads and verifies each byte against what this connection sent, until
-  // the socket is drained, EOF, a failure, or `stop_at`. `events` are those
-  // that woke the caller: without EPOLLRDHUP, EPOLLHUP or EPOLLERR a recv()
-  // shorter than asked proves the socket drained, and the call that would
-  // return EAGAIN is saved (data arriving later fires a new edge); when the
-  // peer may have closed, its EOF's edge is already spent, so reading goes
-  // on until EAGAIN or EOF.
+  // Reads and verifies until the socket is drained, EOF, a failure or
+  // `stop_at`. `events` woke the caller: unless the peer may have closed
+  // (its EOF's edge is then spent, so reading goes on to EAGAIN or EOF), a
+  // short recv() proves the socket drained and saves the EAGAIN call.
   ReadStatus ReadAvailable(uint32_t events, const ReadOptions& options = {});
 
-  // Watches the socket for `events` under `tag` from now on, re-arming the
-  // edge. False if that failed (abandoned and logged).
+  // Watches for `events` under `tag` from now on, re-arming the edge.
+  // False if that failed (abandoned and logged), as for ShutdownWrite().
   bool Rewatch(uint32_t events, uint64_t tag);
-
-  // shutdown(SHUT_WR): the server reads EOF after the bytes already sent.
-  // False if it failed (abandoned and logged).
   bool ShutdownWrite();
 
   // close(): a FIN after anything still queued.
-  void CloseGracefully();
+  void CloseGracefully() { Close(/*reset=*/false); }
   // SO_LINGER {1, 0} then close(): the server gets a RST, queues are dropped.
-  void CloseWithReset();
+  void CloseWithReset() { Close(/*reset=*/true); }
 
-  // Logs `what` as an error of `kind`, naming the connection, and resets
-  // it: once anything is wrong with a connection, it is abandoned.
+  // Logs `what` as an error of `kind`, naming the connection, and resets it.
   void Abandon(ErrorKind kind, const std::string& what);
-  // Abandon() as kClosed with the socket's pending error (SO_ERROR), e.g. on
-  // EPOLLERR, or `otherwise` if there is none.
+  // Abandon() as kClosed with the socket's pending error (SO_ERROR), or
+  // `otherwise` if there is none.
   void AbandonWithSocketError(const std::string& otherwise);
-  // Abandons the connection as kStalled if it is connecting or open and
-  // nothing moved for `timeout`; `waiting_for` says what it was waiting
-  // for, e.g. "the echo". Returns whether it did.
+  // Abandons an active connection where nothing moved for `timeout` as
+  // kStalled, waiting for `waiting_for` ("the echo"). Returns whether it did.
   bool AbandonIfStalled(Nanos timeout, const std::string& waiting_for);
 
   State state() const { return state_; }
   bool open() const { return state_ == State::kOpen; }
-  // Connecting or open: not yet done, one way or the other.
   bool active() const { return open() || state_ == State::kConnecting; }
   uint64_t bytes_sent() const { return bytes_sent_; }
   uint64_t bytes_verified() const { return bytes_verified_; }
@@ -167,8 +204,7 @@ class ClientConnection {
 
  private:
   void Close(bool reset);
-  // Counts `n` verified bytes.
-  void Verified(size_t n);
+  void Verified(size_t n);  // Counts `n` verified bytes.
 
   UniqueFd fd_;
   State state_ = State::kUnused;
@@ -181,7 +217,6 @@ class ClientConnection {
   Nanos last_progress_ = 0;
 };
 
-// Whether `connection` has bytes on the way back.
 inline bool OwesEcho(const ClientConnection& connection) {
   return connection.outstanding() > 0;
 }

@@ -1,17 +1,15 @@
-// error_log.h: ErrorKind, what a failed connection says about the server,
-// and ErrorLog, every error of a run counted (in total and per kind) with
-// the first few descriptions kept.
+// error_log.h: ErrorKind, what a failed connection says about the server;
+// ErrorLog, a run's errors counted in total and per kind, with the first few
+// descriptions kept; and StringPrintf() for those descriptions.
 //
-// A server under fault injection may rightly close a connection (its socket
-// failed), but it must never send a wrong byte nor leave a connection
-// hanging; the total error count cannot tell those apart, the kinds can
-// (tools/faults reads them from --json). A broken server can fail thousands
-// of connections the same way: the report needs the counts and a handful
-// of examples, not all of them.
+// Under fault injection a server may rightly close a connection, but it must
+// never send a wrong byte nor leave a connection hanging: the total cannot
+// tell those apart, the kinds can (tools/faults reads them from --json).
 
 #ifndef ECHO_LAB_TOOLS_LOAD_ERROR_LOG_H_
 #define ECHO_LAB_TOOLS_LOAD_ERROR_LOG_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -24,31 +22,13 @@ namespace load {
 
 enum class ErrorKind {
   kWrongData,  // A byte that differs from what was sent, or one never sent.
-  kClosed,     // Unexpected EOF, a reset or a socket error: the connection
-               // was lost before it was done.
+  kClosed,     // Unexpected EOF, a reset or a socket error.
   kStalled,    // Nothing moved within --timeout: a connect, an echo, an EOF.
   kOther,      // Failures of the client's own calls, and refused connects.
 };
 
-constexpr size_t kErrorKindCount = 4;
-
-// Every kind, in the order --json lists them.
-constexpr ErrorKind kErrorKinds[kErrorKindCount] = {
-    ErrorKind::kWrongData, ErrorKind::kClosed, ErrorKind::kStalled, ErrorKind::kOther};
-
-// The kind's name in --json: "wrong_data", "closed", "stalled" or "other".
-inline const char* ErrorKindName(ErrorKind kind) {
-  static const char* const kNames[kErrorKindCount] = {"wrong_data", "closed", "stalled",
-                                                       "other"};
-  return kNames[static_cast<size_t>(kind)];
-}
-
-struct ErrorCounts {
-  uint64_t& operator[](ErrorKind kind) { return counts[static_cast<size_t>(kind)]; }
-  uint64_t operator[](ErrorKind kind) const { return counts[static_cast<size_t>(kind)]; }
-
-  uint64_t counts[kErrorKindCount] = {};
-};
+// The kinds' names in --json, in the order of ErrorKind.
+constexpr const char* kErrorKindNames[] = {"wrong_data", "closed", "stalled", "other"};
 
 class ErrorLog {
  public:
@@ -56,23 +36,23 @@ class ErrorLog {
 
   void Add(ErrorKind kind, std::string description) {
     ++count_;
-    ++by_kind_[kind];
+    ++by_kind_[static_cast<size_t>(kind)];
     if (samples_.size() < kMaxSamples) samples_.push_back(std::move(description));
   }
 
   uint64_t count() const { return count_; }
-  const ErrorCounts& by_kind() const { return by_kind_; }
+  // Indexed by ErrorKind, named by kErrorKindNames.
+  const std::array<uint64_t, std::size(kErrorKindNames)>& by_kind() const { return by_kind_; }
   // The first kMaxSamples descriptions, in the order they happened.
   const std::vector<std::string>& samples() const { return samples_; }
 
  private:
   uint64_t count_ = 0;
-  ErrorCounts by_kind_;
+  std::array<uint64_t, std::size(kErrorKindNames)> by_kind_ = {};
   std::vector<std::string> samples_;
 };
 
-// printf into a std::string, for error descriptions and the summary line:
-// short fixed formats only (the result is cut at 255 bytes).
+// printf into a std::string, for short fixed formats (cut at 255 bytes).
 template <typename... Args>
 std::string StringPrintf(const char* format, Args... args) {
   char text[256];

@@ -44,8 +44,9 @@ std::string Size(const char* flag, const std::string& value, uint64_t max, const
 
 // "10s", "500ms", "2m", "1h", or a plain number of seconds ("10", "0.25"):
 // at most three decimals, a whole number of milliseconds in the end ("1.5ms"
-// is not), from 1 ms to `max_ms`.
-bool ParseDuration(const std::string& text, int64_t max_ms, int64_t* ms) {
+// is not), from 1 ms to `max_ms`; `range` says so in the error.
+std::string Duration(const char* flag, const std::string& text, int64_t max_ms,
+                     const char* range, int64_t* out) {
   const size_t split = std::min(text.find_first_not_of("0123456789."), text.size());
   const std::string unit = text.substr(split);
   const int64_t unit_ms = unit == "ms"                ? 1
@@ -54,21 +55,13 @@ bool ParseDuration(const std::string& text, int64_t max_ms, int64_t* ms) {
                           : unit == "h"               ? 3'600'000
                                                       : 0;
   int64_t thousandths = 0;  // Of the unit: ParseSeconds() reads three decimals.
-  if (unit_ms == 0 ||
-      !ParseSeconds(text.substr(0, split), max_ms * 1000 / unit_ms, &thousandths) ||
-      thousandths * unit_ms % 1000 != 0) {
-    return false;
+  if (unit_ms != 0 &&
+      ParseSeconds(text.substr(0, split), max_ms * 1000 / unit_ms, &thousandths) &&
+      thousandths * unit_ms % 1000 == 0 && thousandths * unit_ms / 1000 >= 1) {
+    *out = thousandths * unit_ms / 1000;
+    return "";
   }
-  const int64_t value = thousandths * unit_ms / 1000;
-  if (value < 1 || value > max_ms) return false;
-  *ms = value;
-  return true;
-}
-
-std::string Duration(const char* flag, const std::string& value, int64_t max_ms,
-                     const char* range, int64_t* out) {
-  if (ParseDuration(value, max_ms, out)) return "";
-  return NotA(flag, value,
+  return NotA(flag, text,
               std::string("a duration (") + range +
                   ", e.g. 10s, 500ms, 2m; a plain number is seconds)");
 }
@@ -203,30 +196,20 @@ std::optional<Mode> ParseModeName(const std::string& name) {
 
 LoadFlagsResult ParseLoadFlags(const std::vector<std::string>& args) {
   using Action = LoadFlagsResult::Action;
+  using Outcome = FlagWalk::Outcome;
   LoadFlagsResult result;
-  const FlagWalk walk = WalkFlags(args, kFlags, /*has_version=*/true, &result.options);
-  auto given = [&walk](const char* name) {
-    return std::find(walk.given.begin(), walk.given.end(), name) != walk.given.end();
-  };
-  switch (walk.outcome) {
-    case FlagWalk::Outcome::kHelp:
-      result.action = Action::kHelp;
-      return result;
-    case FlagWalk::Outcome::kVersion:
-      result.action = Action::kVersion;
-      return result;
-    case FlagWalk::Outcome::kUsageError:
-      result.error = walk.error;
-      break;
-    case FlagWalk::Outcome::kDone:
-      if (!given("--port")) {
-        result.error = "--port is required";
-      } else if (!given("--mode")) {
-        result.error = "--mode is required";
-      }
-      break;
+  FlagWalk walk = WalkFlags(args, kFlags, /*has_version=*/true, &result.options);
+  for (const std::string required : {"--port", "--mode"}) {
+    if (walk.outcome == Outcome::kDone &&
+        std::find(walk.given.begin(), walk.given.end(), required) == walk.given.end()) {
+      walk = {Outcome::kUsageError, required + " is required", {}};
+    }
   }
-  if (!result.error.empty()) result.action = Action::kUsageError;
+  result.action = walk.outcome == Outcome::kHelp         ? Action::kHelp
+                  : walk.outcome == Outcome::kVersion    ? Action::kVersion
+                  : walk.outcome == Outcome::kUsageError ? Action::kUsageError
+                                                         : Action::kRun;
+  result.error = walk.error;
   return result;
 }
 

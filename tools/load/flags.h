@@ -1,11 +1,6 @@
-// flags.h: echo_load's command line, parsed without side effects.
-//
-// ParseLoadFlags() only computes: it prints nothing and never exits, so it is
-// unit-tested directly. main() turns its result into output and an exit code
-// (usage errors exit 2, as the server's do).
-//
-// Times (--duration, --timeout) take a unit: "10s", "500ms", "2m", "1h"; a
-// plain number is seconds ("10", "0.25"), as before units existed.
+// flags.h: echo_load's command line, parsed without side effects (it prints
+// nothing and never exits, so it is unit-tested directly; main() turns the
+// result into output and an exit code).
 
 #ifndef ECHO_LAB_TOOLS_LOAD_FLAGS_H_
 #define ECHO_LAB_TOOLS_LOAD_FLAGS_H_
@@ -57,17 +52,11 @@ struct LoadFlagsResult {
   std::string error;    // One line, set when action == kUsageError.
 };
 
-// Parses `args` (argv without the program name). Flags take their value as
-// `--flag=value` or `--flag value` (--json takes none); a repeated flag keeps
-// its last value; --help, -h and --version win over everything after them.
-// Values are checked strictly (decimal digits, no sign or spaces, ranges
-// enforced) and --port and --mode are required. An error quotes the offending value with
-// control bytes escaped, so it is always one line.
+// Parses `args` (argv without the program name) by the rules of
+// src/cli/flag_table.h; --port and --mode are required.
 LoadFlagsResult ParseLoadFlags(const std::vector<std::string>& args);
 
-// The one-line synopsis printed after a usage error.
-std::string LoadUsageLine();
-// The full --help text.
+std::string LoadUsageLine();  // Printed after a usage error.
 std::string LoadHelpText();
 // "echo_load <version>": the version of echo_server built alongside.
 std::string LoadVersionText();

@@ -1,5 +1,4 @@
-// main.cc: the echo_load program: flags, signals, descriptor limit, one
-// run, report.
+// main.cc: the echo_load program: flags, signals, descriptor limit, one run.
 
 #include <unistd.h>
 
@@ -10,8 +9,6 @@
 
 #include "src/posix/system_limits.h"
 #include "tools/load/flags.h"
-#include "tools/load/modes.h"
-#include "tools/load/report.h"
 #include "tools/load/session.h"
 
 namespace {

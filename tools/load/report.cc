@@ -26,14 +26,9 @@ void Merge(Interval& into, const Interval& next) {
 // JSON has no NaN or infinity; a zero-length phase must not break parsers.
 double Finite(double value) { return std::isfinite(value) ? value : 0; }
 
-bool UsesMessages(Mode mode) {
-  return mode == Mode::kBulk || mode == Mode::kPingPong || mode == Mode::kChurn ||
-         mode == Mode::kIdle;
-}
-
-bool UsesBytesPerConnection(Mode mode) {
-  return mode == Mode::kIntegrity || mode == Mode::kHalfClose ||
-         mode == Mode::kSlowReaders;
+// Whether the mode sends --bytes per connection, rather than messages.
+bool SendsBytes(Mode mode) {
+  return mode == Mode::kIntegrity || mode == Mode::kHalfClose || mode == Mode::kSlowReaders;
 }
 
 // The part of the summary after "N s: " and before ", N errors".
@@ -127,9 +122,9 @@ void AddModeResults(const LoadReport& r, Json* end) {
 Json End(const LoadReport& r) {
   const LoadOptions& o = r.options;
   Json end = {{"mode", ModeName(o.mode)}, {"connections", o.connections}};
-  if (UsesMessages(o.mode)) end["message_size"] = o.message_size;
+  if (!SendsBytes(o.mode)) end["message_size"] = o.message_size;
   if (o.mode == Mode::kBulk) end["in_flight"] = o.in_flight;
-  if (UsesBytesPerConnection(o.mode)) end["bytes_per_connection"] = o.bytes_per_connection;
+  if (SendsBytes(o.mode)) end["bytes_per_connection"] = o.bytes_per_connection;
   end["seed"] = o.seed;
   end["seconds"] = Finite(r.seconds);
   end["bytes_sent"] = r.bytes_sent;
@@ -141,7 +136,9 @@ Json End(const LoadReport& r) {
   end["interrupted"] = r.interrupted;
   end["errors"] = r.errors.count();
   Json& by_kind = end["errors_by_kind"] = Json::object();
-  for (const ErrorKind kind : kErrorKinds) by_kind[ErrorKindName(kind)] = r.errors.by_kind()[kind];
+  for (size_t k = 0; k < r.errors.by_kind().size(); ++k) {
+    by_kind[kErrorKindNames[k]] = r.errors.by_kind()[k];
+  }
   end["error_samples"] = r.errors.samples();
   return end;
 }

@@ -1,13 +1,9 @@
-// report.h: LoadReport, everything a run measured, and its two renderings:
-// the one-line summary and the JSON object (--json); and IntervalLog, the
-// run's bounded per-second timeline.
+// report.h: LoadReport, everything a run measured, and its two renderings,
+// the one-line summary and the JSON object (--json, laid out as iperf3's:
+// see README.md); and IntervalLog, the run's bounded per-second timeline.
 //
-// Only presentation lives here: the modes fill the numbers, this file
-// decides which of them each mode shows and how. MB means 10^6 bytes.
-//
-// The JSON object is laid out as iperf3's: `version`, `target` {host,
-// port}, `start_time` (ISO 8601, UTC), `intervals` (the timeline) and
-// `end`, the summary.
+// The modes fill the numbers; this file decides which of them each mode
+// shows and how. MB means 10^6 bytes.
 
 #ifndef ECHO_LAB_TOOLS_LOAD_REPORT_H_
 #define ECHO_LAB_TOOLS_LOAD_REPORT_H_
@@ -35,15 +31,13 @@ struct Interval {
   uint64_t errors = 0;
 };
 
-// The timeline of a run, one sample a second, in at most kMaxIntervals
-// entries however long the run: once that many are kept, neighbours are
-// merged in pairs and every entry from then on spans twice as many samples,
-// so the timeline keeps covering the whole run.
+// One sample a second in at most kMaxIntervals entries: once full,
+// neighbours merge in pairs and each entry from then on spans twice as many
+// samples, so the timeline keeps covering the whole run.
 class IntervalLog {
  public:
   static constexpr size_t kMaxIntervals = 600;
 
-  // Appends `sample`, which starts where the previous one ended.
   void Add(const Interval& sample);
   const std::vector<Interval>& intervals() const { return intervals_; }
 
@@ -102,17 +96,13 @@ struct LoadReport {
 };
 
 // One line without '\n', e.g. "echo_load bulk: 16 conns, 4096 B x 4 in
-// flight, 10.0 s: 1234.5 MB/s, 301234 msgs/s, 0 errors", followed by
-// " (interrupted)" when the run was stopped early.
+// flight, 10.0 s: 1234.5 MB/s, 301234 msgs/s, 0 errors", then
+// " (interrupted)" if the run was stopped early.
 std::string FormatSummaryLine(const LoadReport& report);
 
-// One JSON object on one line, without '\n' (see the top of this file).
-// `end` holds every field of the report that applies to its mode, with
-// latency_us {p50, p90, p99, max, samples, exact} for ping-pong, and
-// interrupted (a boolean) and errors_by_kind {wrong_data, closed, stalled,
-// other} always. Numbers that
-// are not finite are written as 0 and bytes that are not UTF-8 as U+FFFD,
-// so that the output is valid JSON whatever happened.
+// One JSON object on one line; `end` holds the fields that apply to the
+// mode. Numbers that are not finite are written as 0 and bytes that are not
+// UTF-8 as U+FFFD, so that the output is valid JSON whatever happened.
 std::string FormatJson(const LoadReport& report);
 
 }  // namespace load

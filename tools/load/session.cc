@@ -96,22 +96,13 @@ void Session::RunPhase(Connections& connections, Nanos length,
 }
 
 void Session::Measure(Connections& connections, Nanos length, const EventHandler& on_event,
-                      const std::function<void()>& on_tick, uint32_t kick_events) {
+                      const std::function<void()>& on_tick, uint32_t kick_events,
+                      const std::function<bool()>& done) {
   const Nanos start = RefreshNow();
   RunPhase(
-      connections, length, [this] { return run_.totals.open == 0 || stopped(); }, on_event,
-      on_tick, kick_events);
-  EndMeasuring(start);
-}
-
-void Session::MeasureUntil(Nanos length, const std::function<bool()>& done,
-                           const EventHandler& on_event, const std::function<void()>& on_tick) {
-  const Nanos start = RefreshNow();
-  RunUntil(start + length, [&] { return done() || stopped(); }, on_event, on_tick);
-  EndMeasuring(start);
-}
-
-void Session::EndMeasuring(Nanos start) {
+      connections, length,
+      [&] { return (done ? done() : run_.totals.open == 0) || stopped(); }, on_event, on_tick,
+      kick_events);
   measured_seconds_ = SecondsBetween(start, RefreshNow());
   measured_ = run_.totals;
 }

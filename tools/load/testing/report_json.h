@@ -1,9 +1,8 @@
 // report_json.h: reading echo_load's JSON report in tests.
 //
-// nlohmann/json parses strictly (RFC 8259: no trailing commas, no NaN,
-// nothing after the value), so a test that reads a report this way fails
-// when the report is not well-formed JSON. Lookups fail the test, rather
-// than throw, when a field is missing or has the wrong type.
+// nlohmann/json parses strictly (RFC 8259), so a test that reads a report
+// this way fails when it is not well-formed JSON; lookups fail the test,
+// rather than throw, when a field is missing or has the wrong type.
 
 #ifndef ECHO_LAB_TOOLS_LOAD_TESTING_REPORT_JSON_H_
 #define ECHO_LAB_TOOLS_LOAD_TESTING_REPORT_JSON_H_
