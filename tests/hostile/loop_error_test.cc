@@ -15,7 +15,8 @@
 //   - accept4() fails with EINVAL (what a listener shut down under the
 //     server returns), which the server does not classify: it must back off,
 //     not spin on a listener that stays readable.
-// The real EchoServer runs on a real loop (ServerThread) over loopback.
+// The real EchoServer runs on a real libev loop over a real listener, turned
+// by the test's own thread between its client's steps.
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -23,19 +24,22 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <ev++.h>
+
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "gtest/gtest.h"
+#include "src/posix/listener.h"
+#include "src/posix/socket_address.h"
 #include "src/posix/unique_fd.h"
 #include "src/server/echo_server.h"
-#include "tests/integration/deadline.h"
-#include "tests/integration/loopback_client.h"
-#include "tests/integration/server_thread.h"
+#include "src/server/libev_clock.h"
 
 namespace {
 
@@ -98,21 +102,65 @@ extern "C" int accept4(int fd, sockaddr* address, socklen_t* length, int flags) 
 }
 
 namespace echo {
-namespace testing {
 namespace {
 
 using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
 
-constexpr auto kIoTimeout = 10s;
-
+// An EchoServer on 127.0.0.1 (kernel-chosen port), and loopback clients.
+// The test's thread alternates between its client and turns of the loop,
+// so nothing is shared across threads.
 class LoopErrorTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string error;
-    EchoServerConfig config;
-    config.connection.idle_timeout.reset();  // Nothing else would close it.
-    server_ = ServerThread::Start("127.0.0.1", &error, config);
-    ASSERT_NE(server_, nullptr) << error;
+  LoopErrorTest() { wake_.set<Wake>(); }
+  static void Wake(ev::timer& /*timer*/, int /*revents*/) {}
+
+  void Start(const EchoServerConfig& config) {
+    ListenResult listen = OpenListener(*SocketAddress::Parse("127.0.0.1", 0));
+    ASSERT_TRUE(listen.fd.valid()) << listen.error;
+    port_ = listen.bound->port();
+    acceptor_ = std::make_unique<ListenerAcceptor>(std::move(listen.fd));
+    server_ = std::make_unique<EchoServer>(loop_, acceptor_.get(), &clock_, config);
+  }
+
+  // Turns the loop (10 ms at most each time) until `done` holds; false if
+  // it still does not after `limit`.
+  bool TurnUntil(const std::function<bool()>& done, Clock::duration limit = 10s) {
+    const Clock::time_point end = Clock::now() + limit;
+    while (!done()) {
+      if (Clock::now() >= end) return false;
+      wake_.start(0.01);
+      loop_.run(ev::ONCE);
+    }
+    return true;
+  }
+
+  // A client connected to the server: on loopback the handshake completes
+  // in the kernel's backlog, before any accept().
+  UniqueFd Connect() {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const auto address = SocketAddress::Parse("127.0.0.1", port_);
+    EXPECT_EQ(::connect(fd.get(), address->get(), address->length()), 0) << std::strerror(errno);
+    return fd;
+  }
+
+  // Sends `bytes` on `fd` and turns the loop until as many came back, the
+  // server closed the connection, or 10 s passed; returns what came back.
+  std::string Echo(int fd, const std::string& bytes) {
+    EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+    std::string got;
+    TurnUntil([&] { return ReadSome(fd, &got) || got.size() >= bytes.size(); });
+    return got;
+  }
+
+  // Appends what `fd` holds now to `*got`; true once the peer has closed
+  // (EOF or an error).
+  static bool ReadSome(int fd, std::string* got) {
+    char buffer[256];
+    const ssize_t n = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+    if (n > 0) got->append(buffer, static_cast<size_t>(n));
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
   }
 
   void TearDown() override {
@@ -120,73 +168,62 @@ class LoopErrorTest : public ::testing::Test {
     g_accept_fails = false;
   }
 
-  // A new client gets its bytes back.
-  void ExpectServed() {
-    UniqueFd client;
-    ASSERT_TRUE(Connect("127.0.0.1", server_->port(), DeadlineIn(kIoTimeout), &client));
-    ASSERT_TRUE(SendAll(client.get(), "ping", DeadlineIn(kIoTimeout)));
-    EXPECT_EQ(ReadUpTo(client.get(), 4, DeadlineIn(kIoTimeout)).bytes, "ping");
-  }
-
-  std::unique_ptr<ServerThread> server_;
+  ev::dynamic_loop loop_{EVFLAG_AUTO};
+  ev::timer wake_{loop_};  // Bounds each turn of the loop.
+  LibevClock clock_{loop_};
+  std::unique_ptr<ListenerAcceptor> acceptor_;
+  std::unique_ptr<EchoServer> server_;
+  uint16_t port_ = 0;
 };
 
 TEST_F(LoopErrorTest, ClientTheLoopCannotWatchIsClosedAndCounted) {
-  g_unwatchable_port = server_->port();
-  UniqueFd client;
-  ASSERT_TRUE(Connect("127.0.0.1", server_->port(), DeadlineIn(kIoTimeout), &client));
+  EchoServerConfig config;
+  config.connection.idle_timeout.reset();  // Nothing else would close it.
+  ASSERT_NO_FATAL_FAILURE(Start(config));
+  g_unwatchable_port = port_;
+  UniqueFd client = Connect();
   // With no idle timeout, only the server's reaction to EV_ERROR ends it.
-  const ReadResult end = ReadUpTo(client.get(), 1, DeadlineIn(kIoTimeout));
-  EXPECT_TRUE(end.eof || end.error != 0) << "still open after the loop could not watch it";
-  EXPECT_EQ(end.bytes, "");
+  std::string got;
+  EXPECT_TRUE(TurnUntil([&] { return ReadSome(client.get(), &got); }))
+      << "still open after the loop could not watch it";
+  EXPECT_EQ(got, "");
   EXPECT_EQ(g_watches_refused.load(), 1) << "epoll_ctl was not interposed";
   g_unwatchable_port = 0;
-
-  EchoServerStats stats;
-  EXPECT_TRUE(server_->WaitForStats(
-      [](const EchoServerStats& s) { return s.accepted == 1 && s.open == 0; },
-      DeadlineIn(kIoTimeout), &stats));
-  EXPECT_EQ(stats.loop_errors, 1u);
-  ExpectServed();
+  EXPECT_TRUE(TurnUntil([&] { return server_->stats().open == 0; }));
+  EXPECT_EQ(server_->stats().accepted, 1u);
+  EXPECT_EQ(server_->stats().loop_errors, 1u);
+  UniqueFd next = Connect();
+  EXPECT_EQ(Echo(next.get(), "ping"), "ping");
 }
 
 // Backing off is about 10 attempts a second (EchoServer::kAcceptBackoff);
 // spinning on a listener that stays readable is many thousands.
 TEST_F(LoopErrorTest, UnclassifiedAcceptErrorBacksOffThenServesAgain) {
+  ASSERT_NO_FATAL_FAILURE(Start({}));
   g_accept_fails = true;
-  UniqueFd pending;
-  // The handshake completes in the kernel's backlog without accept().
-  ASSERT_TRUE(Connect("127.0.0.1", server_->port(), DeadlineIn(kIoTimeout), &pending));
-  ASSERT_TRUE(PollUntil([] { return g_accept_calls.load() > 0; }, DeadlineIn(kIoTimeout)));
+  UniqueFd pending = Connect();
+  ASSERT_TRUE(TurnUntil([] { return g_accept_calls.load() > 0; }));
   const int before = g_accept_calls.load();
-  std::this_thread::sleep_for(1s);
+  TurnUntil([] { return false; }, 1s);
   const int attempts = g_accept_calls.load() - before;
   EXPECT_LT(attempts, 100) << "accept() retried " << attempts << " times in a second";
   g_accept_fails = false;
-
-  ASSERT_TRUE(SendAll(pending.get(), "late", DeadlineIn(kIoTimeout)));
-  EXPECT_EQ(ReadUpTo(pending.get(), 4, DeadlineIn(kIoTimeout)).bytes, "late");
+  EXPECT_EQ(Echo(pending.get(), "late"), "late");
 }
 
 // The loop cannot watch the listener at start-up (EV_ERROR on its watcher):
 // the server must watch it again, not silently stop accepting for good.
-TEST(LoopErrorListenerTest, ListenerTheLoopCannotWatchIsWatchedAgain) {
+TEST_F(LoopErrorTest, ListenerTheLoopCannotWatchIsWatchedAgain) {
   g_listener_watches_to_refuse = 1;
-  std::string error;
-  const std::unique_ptr<ServerThread> server = ServerThread::Start("127.0.0.1", &error);
-  ASSERT_NE(server, nullptr) << error;
-  ASSERT_TRUE(PollUntil([] { return g_listener_watches_to_refuse.load() == 0; },
-                        DeadlineIn(kIoTimeout)))
+  ASSERT_NO_FATAL_FAILURE(Start({}));
+  ASSERT_TRUE(TurnUntil([] { return g_listener_watches_to_refuse.load() == 0; }))
       << "epoll_ctl was not interposed";
   // The client comes after the refusal has been reported: a server that let
   // its listener go unwatched never accepts it.
-  std::this_thread::sleep_for(500ms);
-  UniqueFd client;
-  ASSERT_TRUE(Connect("127.0.0.1", server->port(), DeadlineIn(kIoTimeout), &client));
-  ASSERT_TRUE(SendAll(client.get(), "ping", DeadlineIn(kIoTimeout)));
-  EXPECT_EQ(ReadUpTo(client.get(), 4, DeadlineIn(kIoTimeout)).bytes, "ping");
+  TurnUntil([] { return false; }, 500ms);
+  UniqueFd client = Connect();
+  EXPECT_EQ(Echo(client.get(), "ping"), "ping");
 }
 
 }  // namespace
-}  // namespace testing
 }  // namespace echo
