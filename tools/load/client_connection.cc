@@ -61,13 +61,12 @@ void ClientConnection::FinishConnect() {
   ++run_->totals.open;
 }
 
-ClientConnection::SendStatus ClientConnection::SendUpTo(uint64_t limit, size_t max_send,
-                                                        Random* sizes) {
-  max_send = std::clamp<size_t>(max_send, 1, PatternTable::kPeriod);
+ClientConnection::SendStatus ClientConnection::SendUpTo(uint64_t limit, Random* sizes) {
+  constexpr size_t kMaxSend = std::min(kMaxRandomSize, PatternTable::kPeriod);
   while (bytes_sent_ < limit) {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(limit - bytes_sent_, max_send));
+    size_t want = static_cast<size_t>(std::min<uint64_t>(limit - bytes_sent_, kMaxSend));
     if (sizes != nullptr) {
-      want = static_cast<size_t>(std::min<uint64_t>(want, sizes->LogUniformSize(max_send)));
+      want = static_cast<size_t>(std::min<uint64_t>(want, sizes->LogUniformSize(kMaxSend)));
     }
     const ssize_t n = ::send(fd_.get(), pattern_.Span(bytes_sent_), want, MSG_NOSIGNAL);
     if (n > 0) {
@@ -88,29 +87,28 @@ ClientConnection::SendStatus ClientConnection::SendUpTo(uint64_t limit, size_t m
   return SendStatus::kReachedLimit;
 }
 
-ClientConnection::ReadStatus ClientConnection::ReadAvailable(uint32_t events,
-                                                             const ReadOptions& options) {
+ClientConnection::ReadStatus ClientConnection::ReadAvailable(uint32_t events, uint64_t stop_at,
+                                                             Random* sizes) {
   uint8_t* buffer = run_->read_buffer.data();
-  const size_t buffer_size = std::min(run_->read_buffer.size(), options.max_read);
-  while (bytes_verified_ < options.stop_at) {
-    size_t want = buffer_size;
-    if (options.sizes != nullptr) want = options.sizes->LogUniformSize(buffer_size);
+  while (bytes_verified_ < stop_at) {
+    const size_t want = sizes == nullptr ? run_->read_buffer.size()
+                                         : sizes->LogUniformSize(kMaxRandomSize);
     const ssize_t n = ::recv(fd_.get(), buffer, want, 0);
     if (n > 0) {
       const auto got = static_cast<size_t>(n);
       // Bytes within what was sent must match it; anything beyond was never
       // sent and cannot be an echo.
       const size_t echoable = static_cast<size_t>(std::min<uint64_t>(got, outstanding()));
-      const size_t bad = pattern_.FirstMismatch(bytes_verified_, buffer, echoable);
-      if (bad < echoable) {
-        Verified(bad);
+      const size_t good = pattern_.FirstMismatch(bytes_verified_, buffer, echoable);
+      bytes_verified_ += good;
+      run_->totals.bytes_verified += good;
+      if (good < echoable) {
         Abandon(ErrorKind::kWrongData,
                 StringPrintf("wrong byte at stream offset %llu: got 0x%02x, expected 0x%02x",
-                             static_cast<unsigned long long>(bytes_verified_), buffer[bad],
+                             static_cast<unsigned long long>(bytes_verified_), buffer[good],
                              pattern_.ByteAt(bytes_verified_)));
         return ReadStatus::kFailed;
       }
-      Verified(echoable);
       last_progress_ = run_->now;
       if (echoable < got) {
         Abandon(ErrorKind::kWrongData,
@@ -128,11 +126,6 @@ ClientConnection::ReadStatus ClientConnection::ReadAvailable(uint32_t events,
     return ReadStatus::kFailed;
   }
   return ReadStatus::kStopped;
-}
-
-void ClientConnection::Verified(size_t n) {
-  bytes_verified_ += n;
-  run_->totals.bytes_verified += n;
 }
 
 bool ClientConnection::Rewatch(uint32_t events, uint64_t tag) {

@@ -1,17 +1,13 @@
-// client_connection.h: ClientConnection, one non-blocking TCP connection to
-// the server under test, which sends the pattern and verifies the echo as it
-// arrives; RunContext, what all connections of a run share; and EventLoop,
-// their edge-triggered epoll loop, with the monotonic clock.
+// client_connection.h: ClientConnection, one verified non-blocking TCP
+// connection; RunContext, what all connections of a run share; EventLoop,
+// their edge-triggered epoll loop; and the monotonic clock.
 //
 // A connection does the socket calls and the byte accounting; the modes
 // decide when to send, read, shut down or reset. Every failure abandons the
-// connection and goes to the run's error log at once, naming the connection:
-// callers never log, so no failure is counted twice or lost.
-//
-// Edge-triggered because the client drains every socket it touches: each is
-// registered once and never modified on the hot path, so a message costs its
-// send and recv and nothing else. A caller that stops reading or sending
-// early owns the edge.
+// connection and is logged at once, naming it: callers never log, so no
+// failure is counted twice or lost. Sockets are drained on every event, so
+// each is registered once, edge-triggered; a caller that stops reading or
+// sending early owns the edge.
 
 #ifndef ECHO_LAB_TOOLS_LOAD_CLIENT_CONNECTION_H_
 #define ECHO_LAB_TOOLS_LOAD_CLIENT_CONNECTION_H_
@@ -60,15 +56,12 @@ class EventLoop {
   EventLoop() : epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)) {
     if (!epoll_fd_.valid()) error_ = "epoll_create1: " + ErrnoText(errno);
   }
-  EventLoop(const EventLoop&) = delete;
-  EventLoop& operator=(const EventLoop&) = delete;
 
   // Empty if the loop works, else why epoll could not be created.
   const std::string& error() const { return error_; }
 
-  // EPOLL_CTL_ADD or _MOD (which re-arms the edge) of `fd`, watched
-  // edge-triggered for `events`, reported with `tag`. Returns 0 or an errno.
-  // A descriptor leaves the loop when it is closed (none is duplicated).
+  // EPOLL_CTL_ADD or _MOD (which re-arms the edge) of `fd`, edge-triggered.
+  // Returns 0 or an errno. A descriptor leaves the loop when it is closed.
   int Watch(int operation, int fd, uint32_t events, uint64_t tag) {
     epoll_event entry{};
     entry.events = events | EPOLLET;
@@ -76,9 +69,8 @@ class EventLoop {
     return ::epoll_ctl(epoll_fd_.get(), operation, fd, &entry) == 0 ? 0 : errno;
   }
 
-  // Waits up to `timeout_ms` and returns how many events are ready:
-  // event(0) ... event(count - 1) until the next Wait(). A signal (EINTR:
-  // SIGWINCH, or SIGINT to stop the run) is just an early return.
+  // Waits up to `timeout_ms`; returns how many event()s are ready. A signal
+  // (EINTR: SIGWINCH, or SIGINT to stop the run) is just an early return.
   int Wait(int timeout_ms) {
     const int ready = ::epoll_wait(epoll_fd_.get(), events_, kMaxEventsPerWait, timeout_ms);
     return ready < 0 ? 0 : ready;
@@ -102,16 +94,14 @@ inline bool PeerMayHaveClosed(uint32_t events) {
   return (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
 }
 
-// Live totals over every connection of a run, for progress and the report.
-struct TrafficTotals {
+struct TrafficTotals {  // Over every connection of a run.
   uint64_t bytes_sent = 0;      // Accepted by the kernel.
   uint64_t bytes_verified = 0;  // Came back and matched the pattern.
   uint64_t open = 0;            // Connections connected and not yet closed.
   uint64_t messages = 0;        // Echoes completed (counted by the modes).
 };
 
-// Owned by the Session, it outlives every connection.
-struct RunContext {
+struct RunContext {  // Owned by the Session, it outlives every connection.
   RunContext(uint64_t seed, size_t read_buffer_size)
       : pattern(seed), read_buffer(read_buffer_size) {}
 
@@ -124,13 +114,11 @@ struct RunContext {
   Nanos now = 0;  // The loop's last wakeup: stamps progress and deadlines.
 };
 
-// How ClientConnection::ReadAvailable() reads.
-struct ReadOptions {
-  Random* sizes = nullptr;  // Random recv() sizes up to `max_read` if set.
-  size_t max_read = std::numeric_limits<size_t>::max();
-  // Stop once bytes_verified() reaches this.
-  uint64_t stop_at = std::numeric_limits<uint64_t>::max();
-};
+// The largest random send or read size: more than the server reads at once
+// (its shared buffer is 64 KiB), so partial reads and writes happen too.
+// Sends are also bounded by PatternTable::kPeriod.
+constexpr size_t kMaxRandomSize = 64 * 1024;
+constexpr uint64_t kUnlimited = std::numeric_limits<uint64_t>::max();
 
 class ClientConnection {
  public:
@@ -149,39 +137,33 @@ class ClientConnection {
                // and logged.
   };
 
-  ClientConnection() = default;
-  ClientConnection(ClientConnection&&) = default;
-  ClientConnection& operator=(ClientConnection&&) = default;
-
-  // Starts connecting stream `stream_id` to run->server, watched by
-  // run->loop for `events` under `tag`. state() is then kConnecting, kOpen
-  // (done at once) or kClosed (failed, logged).
+  // Starts connecting stream `stream_id` to run->server, watched for
+  // `events` under `tag`: state() is then kConnecting, kOpen or kClosed.
   void StartConnect(RunContext* run, uint64_t stream_id, uint32_t events, uint64_t tag);
-  // After an event while kConnecting: state() becomes kOpen, kClosed
-  // (failed, logged) or, after a spurious wakeup, stays kConnecting.
+  // After an event while kConnecting: kOpen, kClosed or (spurious) still
+  // kConnecting.
   void FinishConnect();
 
-  // Sends stream bytes [bytes_sent(), limit), at most `max_send` per call
-  // (random sizes up to it from `sizes` if not null). A short send() means
-  // the socket is full: kBlocked without the call that would return EAGAIN.
-  SendStatus SendUpTo(uint64_t limit, size_t max_send = PatternTable::kPeriod,
-                      Random* sizes = nullptr);
+  // Sends stream bytes [bytes_sent(), limit), in random sizes from `sizes`
+  // if not null. A short send() means the socket is full: kBlocked without
+  // the call that would return EAGAIN.
+  SendStatus SendUpTo(uint64_t limit, Random* sizes = nullptr);
 
-  // Reads and verifies until the socket is drained, EOF, a failure or
-  // `stop_at`. `events` woke the caller: unless the peer may have closed
-  // (its EOF's edge is then spent, so reading goes on to EAGAIN or EOF), a
-  // short recv() proves the socket drained and saves the EAGAIN call.
-  ReadStatus ReadAvailable(uint32_t events, const ReadOptions& options = {});
+  // Reads and verifies, in random sizes from `sizes` if not null, until the
+  // socket is drained, EOF, a failure or bytes_verified() == `stop_at`.
+  // `events` woke the caller: unless the peer may have closed (its EOF's
+  // edge is then spent, so reading goes on to EAGAIN or EOF), a short recv()
+  // proves the socket drained and saves the EAGAIN call.
+  ReadStatus ReadAvailable(uint32_t events, uint64_t stop_at = kUnlimited,
+                           Random* sizes = nullptr);
 
   // Watches for `events` under `tag` from now on, re-arming the edge.
   // False if that failed (abandoned and logged), as for ShutdownWrite().
   bool Rewatch(uint32_t events, uint64_t tag);
   bool ShutdownWrite();
 
-  // close(): a FIN after anything still queued.
-  void CloseGracefully() { Close(/*reset=*/false); }
-  // SO_LINGER {1, 0} then close(): the server gets a RST, queues are dropped.
-  void CloseWithReset() { Close(/*reset=*/true); }
+  void CloseGracefully() { Close(/*reset=*/false); }  // A FIN after what is queued.
+  void CloseWithReset() { Close(/*reset=*/true); }     // A RST; queues are dropped.
 
   // Logs `what` as an error of `kind`, naming the connection, and resets it.
   void Abandon(ErrorKind kind, const std::string& what);
@@ -204,7 +186,6 @@ class ClientConnection {
 
  private:
   void Close(bool reset);
-  void Verified(size_t n);  // Counts `n` verified bytes.
 
   UniqueFd fd_;
   State state_ = State::kUnused;

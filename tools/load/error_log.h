@@ -1,10 +1,7 @@
-// error_log.h: ErrorKind, what a failed connection says about the server;
-// ErrorLog, a run's errors counted in total and per kind, with the first few
-// descriptions kept; and StringPrintf() for those descriptions.
-//
-// Under fault injection a server may rightly close a connection, but it must
-// never send a wrong byte nor leave a connection hanging: the total cannot
-// tell those apart, the kinds can (tools/faults reads them from --json).
+// error_log.h: ErrorKind, ErrorLog (a run's errors in total and per kind,
+// and the first few descriptions) and StringPrintf() for those. Under fault
+// injection a server may rightly close a connection, but never send a wrong
+// byte nor hang one: the kinds tell those apart (tools/faults reads them).
 
 #ifndef ECHO_LAB_TOOLS_LOAD_ERROR_LOG_H_
 #define ECHO_LAB_TOOLS_LOAD_ERROR_LOG_H_

@@ -18,11 +18,10 @@ constexpr int kExitUsage = 2;
 
 volatile std::sig_atomic_t stop_requested = 0;
 
-// SIGINT (Ctrl-C) and SIGTERM stop the run early: the loop sees the flag
-// once the signal cuts its wait short, winds down and reports. Repeats only
-// set the flag again: a signal often comes twice, to the process and to its
-// group (coreutils' timeout does both), and the second must not kill the
-// run before it reports. The wind-down is bounded by --timeout anyway.
+// SIGINT (Ctrl-C) and SIGTERM stop the run early (the signal cuts the
+// loop's wait short). Repeats only set the flag again: a signal often comes
+// twice, to the process and to its group (coreutils' timeout does both),
+// and the second must not kill the run before it reports.
 void CatchStopSignals() {
   struct sigaction action {};
   action.sa_handler = [](int) { stop_requested = 1; };

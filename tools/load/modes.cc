@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "tools/load/percentiles.h"
@@ -16,6 +17,77 @@
 namespace echo {
 namespace load {
 namespace {
+
+constexpr uint32_t kReadWriteEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP;
+
+bool AllEchoed(const Connections& connections) {
+  return std::none_of(connections.begin(), connections.end(),
+                      [](const ClientConnection& c) { return c.open() && OwesEcho(c); });
+}
+
+// The modes that send and read on every connection and must get back every
+// byte they sent (bulk, ping-pong, integrity, half-close): a subclass says
+// how one connection receives and sends; RunPhases() does the rest.
+class EchoExchange {
+ public:
+  virtual ~EchoExchange() = default;
+
+ protected:
+  explicit EchoExchange(Session& session)
+      : session_(session),
+        connections_(session.ConnectAll(session.options().connections, kReadWriteEvents)) {}
+
+  // The measured phase for `length` (a connection for which `waiting`,
+  // null: any, holds and where nothing moves for the timeout fails as
+  // stalled waiting for `what`), then, without sending, until no open
+  // connection owes an echo or the timeout has passed: those still owing
+  // are stalled errors, the others are closed cleanly.
+  void RunPhases(Nanos length, const std::string& what, bool (*waiting)(const ClientConnection&)) {
+    const EventHandler on_event = [this](const ReadyEvent& event) { OnEvent(event); };
+    const auto abandon_stalled = [this](const std::string& waiting_for,
+                                        bool (*owing)(const ClientConnection&)) {
+      for (ClientConnection& c : connections_) {
+        if (c.open() && (owing == nullptr || owing(c))) {
+          c.AbandonIfStalled(session_.timeout(), waiting_for);
+        }
+      }
+    };
+    session_.Measure(connections_, length, on_event, [&] { abandon_stalled(what, waiting); });
+    // Wind-down, not measured: a connection that owes nothing waits for the
+    // others and is not stalled.
+    sending_ = false;
+    session_.RunPhase(
+        connections_, session_.timeout() + Session::kTickInterval,
+        [this] { return AllEchoed(connections_); }, on_event,
+        [&] { abandon_stalled("the echo", OwesEcho); });
+    for (ClientConnection& c : connections_) {
+      if (c.open() && OwesEcho(c)) {
+        c.Abandon(ErrorKind::kStalled,
+                  "the echo did not complete within the timeout after the run");
+      }
+      if (c.open()) c.CloseGracefully();
+    }
+  }
+
+  // On a readable event (EPOLLERR, EPOLLHUP too) of open connection `i`.
+  virtual void Receive(size_t i, uint32_t events) = 0;
+  // After every event of open connection `i` until sending stops: reading
+  // may have made room to send.
+  virtual void Send(size_t i) = 0;
+
+  Session& session_;
+  Connections connections_;
+
+ private:
+  void OnEvent(const ReadyEvent& event) {
+    const size_t i = event.tag;
+    if (!connections_[i].open()) return;
+    if (event.events & kReadableEvents) Receive(i, event.events);
+    if (sending_ && connections_[i].open()) Send(i);
+  }
+
+  bool sending_ = true;
+};
 
 // bulk and ping-pong: each connection may have `in_flight` messages sent but
 // not yet echoed (ping-pong: one). As echoes complete messages, the window
@@ -33,10 +105,9 @@ class Pipelined : public EchoExchange {
     if (ping_pong_) latency_.emplace(LatencyRecorder::kDefaultCapacity, session.options().seed);
   }
 
-  LoadReport Run() {
-    LoadReport report = RunPhases(session_.duration(), "the echo", OwesEcho);
+  void Run(LoadReport& report) {
+    RunPhases(session_.duration(), "the echo", OwesEcho);
     if (latency_) report.latency = latency_->Summarize();
-    return report;
   }
 
  private:
@@ -62,9 +133,8 @@ class Pipelined : public EchoExchange {
     // ping-pong stops reading at the end of the message, so the time is
     // taken right after its last byte rather than after one more recv();
     // not when the peer may have closed, whose EOF must be read now.
-    ReadOptions read;
-    if (ping_pong_ && !PeerMayHaveClosed(events)) read.stop_at = c.bytes_sent();
-    const auto status = c.ReadAvailable(events, read);
+    const auto status = c.ReadAvailable(
+        events, ping_pong_ && !PeerMayHaveClosed(events) ? c.bytes_sent() : kUnlimited);
     if (status == ClientConnection::ReadStatus::kFailed) return;
     const uint64_t done = c.bytes_verified() / message_size_;
     if (done > x.messages_done) {
@@ -90,10 +160,6 @@ class Pipelined : public EchoExchange {
 // done when every byte is back, then EOF. Sending and reading interleave, so
 // no transfer size can deadlock on full buffers.
 
-// The largest random send or read size: more than the server reads at once
-// (its shared buffer is 64 KiB), so partial reads and writes happen too.
-constexpr size_t kMaxRandomSize = 64 * 1024;
-
 class Transfer : public EchoExchange {
  public:
   explicit Transfer(Session& session)
@@ -109,24 +175,18 @@ class Transfer : public EchoExchange {
     }
   }
 
-  LoadReport Run() {
+  void Run(LoadReport& report) {
     // Until every connection is done or failed (stalled ones fail); the
     // wind-down only finds connections left in a run stopped early.
-    LoadReport report =
-        RunPhases(kForever, half_close_ ? "the echo and EOF" : "the echo", nullptr);
+    RunPhases(kForever, half_close_ ? "the echo and EOF" : "the echo", nullptr);
     if (half_close_) report.half_close = HalfCloseResult{eof_after_full_echo_};
-    return report;
   }
 
  private:
   void Receive(size_t i, uint32_t events) override {
     ClientConnection& c = connections_[i];
-    ReadOptions read;
-    if (!half_close_) {
-      read.sizes = &read_sizes_[i];
-      read.max_read = kMaxRandomSize;
-    }
-    const auto status = c.ReadAvailable(events, read);
+    const auto status =
+        c.ReadAvailable(events, kUnlimited, half_close_ ? nullptr : &read_sizes_[i]);
     if (status == ClientConnection::ReadStatus::kFailed) return;
     const bool complete = c.bytes_verified() == total_;
     if (status == ClientConnection::ReadStatus::kEof) {
@@ -147,7 +207,7 @@ class Transfer : public EchoExchange {
     ClientConnection& c = connections_[i];
     if (c.write_shut() || c.bytes_sent() >= total_) return;
     if (!half_close_) {
-      c.SendUpTo(total_, kMaxRandomSize, &send_sizes_[i]);
+      c.SendUpTo(total_, &send_sizes_[i]);
     } else if (c.SendUpTo(total_) == ClientConnection::SendStatus::kReachedLimit) {
       c.ShutdownWrite();
     }
@@ -214,7 +274,7 @@ void ReadBack(Session& session, Connections& connections, SlowReaderResult* resu
   }
 }
 
-LoadReport RunSlowReaders(Session& session) {
+void RunSlowReaders(Session& session, LoadReport& report) {
   const uint64_t total = session.options().bytes_per_connection;
   // EPOLLRDHUP still tells us if the server closes the connection on us.
   Connections connections =
@@ -235,12 +295,8 @@ LoadReport RunSlowReaders(Session& session) {
   // (or refuse) the unread echo that long. Kicked with EPOLLOUT alone:
   // kAnyEvent's EPOLLRDHUP would read as the server closing.
   session.Measure(connections, session.duration(), while_not_reading, nullptr, EPOLLOUT);
-  SlowReaderResult result = Accepted(connections, connected, total);
-  ReadBack(session, connections, &result);
-
-  LoadReport report = session.BaseReport();
-  report.slow_readers = result;
-  return report;
+  report.slow_readers = Accepted(connections, connected, total);
+  ReadBack(session, connections, &*report.slow_readers);
 }
 
 // churn: up to --connections slots each run one short connection after
@@ -268,7 +324,7 @@ class Churn {
         message_size_(session.options().message_size),
         slots_(session.options().connections) {}
 
-  LoadReport Run() {
+  void Run(LoadReport& report) {
     const EventHandler on_event = [this](const ReadyEvent& event) { OnEvent(event); };
     const std::function<void()> on_tick = [this] { OnTick(); };
     for (size_t i = 0; i < slots_.size(); ++i) Refill(i);
@@ -277,23 +333,21 @@ class Churn {
 
     // Wind-down: no new connections; those under way finish or time out.
     opening_ = false;
-    session_.RunUntil(session_.now() + session_.timeout() + Session::kTickInterval,
-                      [this] { return NoneActive(); }, on_event, on_tick);
+    const auto none_active = [this] {
+      return std::none_of(slots_.begin(), slots_.end(),
+                          [](const Slot& slot) { return slot.connection.active(); });
+    };
+    session_.RunUntil(session_.now() + session_.timeout() + Session::kTickInterval, none_active,
+                      on_event, on_tick);
     for (Slot& slot : slots_) {
       if (!slot.connection.active()) continue;
       slot.connection.Abandon(ErrorKind::kStalled,
                               "did not finish within the timeout after the run");
     }
-    LoadReport report = session_.BaseReport();
     report.churn = result_;
-    return report;
   }
 
  private:
-  static uint64_t TagOf(size_t slot, uint32_t generation) {
-    return (uint64_t{generation} << 32) | static_cast<uint32_t>(slot);
-  }
-
   // Moves the slot's connection along as far as its socket allows now.
   void Advance(Slot& slot, uint32_t events) {
     ClientConnection& c = slot.connection;
@@ -331,7 +385,8 @@ class Churn {
     slot.step = Step::kSend;
     slot.reset_after_send = stream % 2 == 1;
     ClientConnection& c = slot.connection;
-    c.StartConnect(&session_.run(), stream, kReadWriteEvents, TagOf(index, slot.generation));
+    const uint64_t tag = (uint64_t{slot.generation} << 32) | static_cast<uint32_t>(index);
+    c.StartConnect(&session_.run(), stream, kReadWriteEvents, tag);
     if (c.open()) {
       ++result_.opened;
       Advance(slot, kAnyEvent);
@@ -368,13 +423,6 @@ class Churn {
     }
   }
 
-  bool NoneActive() const {
-    for (const Slot& slot : slots_) {
-      if (slot.connection.active()) return false;
-    }
-    return true;
-  }
-
   Session& session_;
   const uint64_t message_size_;
   std::vector<Slot> slots_;
@@ -387,9 +435,9 @@ class Churn {
 // or byte from the server is an error); then each one still open sends one
 // message and must get it back within --timeout: it was still served.
 
-LoadReport RunIdle(Session& session) {
+void RunIdle(Session& session, LoadReport& report) {
   const uint64_t message_size = session.options().message_size;
-  IdleResult result;
+  IdleResult& result = report.idle.emplace();
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) == 0) result.fd_limit = limit.rlim_cur;
   Connections connections = session.ConnectAll(session.options().connections, kReadWriteEvents);
@@ -427,25 +475,24 @@ LoadReport RunIdle(Session& session) {
       c.Abandon(ErrorKind::kStalled, "no echo of the liveness message within the timeout");
     }
   }
-
-  LoadReport report = session.BaseReport();
-  report.idle = result;
-  return report;
 }
 
 template <typename ModeClass>
-LoadReport Run(Session& session) {
-  return ModeClass(session).Run();
+void Run(Session& session, LoadReport& report) {
+  ModeClass(session).Run(report);
 }
 
 }  // namespace
 
 LoadReport RunLoad(Session& session) {
   // In the order of Mode.
-  constexpr LoadReport (*kRuns[])(Session&) = {Run<Pipelined>,  Run<Pipelined>, Run<Transfer>,
-                                               Run<Transfer>,   RunSlowReaders, Run<Churn>,
-                                               RunIdle};
-  return kRuns[static_cast<size_t>(session.options().mode)](session);
+  constexpr void (*kRuns[])(Session&, LoadReport&) = {
+      Run<Pipelined>, Run<Pipelined>, Run<Transfer>, Run<Transfer>,
+      RunSlowReaders, Run<Churn>,     RunIdle};
+  LoadReport report;
+  kRuns[static_cast<size_t>(session.options().mode)](session, report);
+  session.FillReport(report);
+  return report;
 }
 
 }  // namespace load

@@ -1,20 +1,13 @@
-// pattern.h: Random (SplitMix64), the seeded generator behind every random
-// size and choice echo_load makes, and the bytes it sends, with their
-// verification.
+// pattern.h: Random (SplitMix64), behind every random size and choice, and
+// the bytes echo_load sends, with their verification: byte i of connection
+// c's stream is table[(start(seed, c) + i) mod P], P = 65521.
 //
-// Byte i of connection c's stream is table[(start(seed, c) + i) mod P]: a
-// seeded random table of prime period P = 65521, entered at a per-connection
-// offset. Sending reads straight from the table and verifying is a memcmp
-// against it, so neither copies nor remembers what was sent.
-//
-// Why: random bytes make a dropped, duplicated or reordered byte show up at
-// once (a shifted byte matches with probability 1/256); a prime period means
-// no power-of-two buffer size (a lost 64 KiB read, a repeated 4 KiB write)
-// lines the stream up with itself again; distinct starts make one
-// connection's bytes delivered on another a mismatch. Only a loss or repeat
-// of an exact multiple of P bytes would go unnoticed. SplitMix64 is the same
-// on every machine and compiler (unlike std:: distributions), so a --seed
-// reproduces a run's bytes and sizes exactly.
+// Random bytes make a dropped, duplicated or reordered byte show up at once;
+// a prime period means no power-of-two buffer size (a lost 64 KiB read, a
+// repeated 4 KiB write) lines the stream up with itself again; distinct
+// starts make one connection's bytes delivered on another a mismatch.
+// SplitMix64 is the same on every machine and compiler (unlike std::
+// distributions), so a --seed reproduces a run's bytes and sizes exactly.
 
 #ifndef ECHO_LAB_TOOLS_LOAD_PATTERN_H_
 #define ECHO_LAB_TOOLS_LOAD_PATTERN_H_
@@ -100,7 +93,7 @@ class PatternTable {
   std::vector<uint8_t> bytes_;
 };
 
-// One connection's stream: a cheap value (a pointer and an offset).
+// One connection's stream: a cheap value.
 class StreamPattern {
  public:
   StreamPattern() = default;

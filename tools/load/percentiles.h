@@ -1,11 +1,6 @@
-// percentiles.h: latency samples and their percentiles.
-//
-// LatencyRecorder keeps every sample up to a fixed capacity (allocated once,
-// so recording never allocates), then switches to reservoir sampling: the
-// kept samples stay a uniform random subset of all of them. Percentiles are
-// nearest-rank over the kept samples, so they are exact while the count is
-// within capacity (a ping-pong connection at 50k msgs/s fills the default
-// million in 20 s). The maximum is always exact.
+// percentiles.h: latency samples and their nearest-rank percentiles: exact
+// up to a capacity allocated once (recording never allocates), then over a
+// reservoir sample, a uniform random subset. The maximum is always exact.
 
 #ifndef ECHO_LAB_TOOLS_LOAD_PERCENTILES_H_
 #define ECHO_LAB_TOOLS_LOAD_PERCENTILES_H_

@@ -31,64 +31,53 @@ bool SendsBytes(Mode mode) {
   return mode == Mode::kIntegrity || mode == Mode::kHalfClose || mode == Mode::kSlowReaders;
 }
 
-// The part of the summary after "N s: " and before ", N errors".
+// The part of the summary after "N s: " and before ", N errors"; a mode's
+// results that are missing show as zeros.
 std::string Results(const LoadReport& r) {
   switch (r.options.mode) {
     case Mode::kBulk:
       return StringPrintf("%.1f MB/s, %.0f msgs/s", r.mb_per_s, r.msgs_per_s);
     case Mode::kPingPong: {
-      std::string text = StringPrintf("%.0f msgs/s", r.msgs_per_s);
-      if (!r.latency) return text;
-      return text + StringPrintf(", latency us p50 %.1f, p90 %.1f, p99 %.1f, max %.1f",
-                                 r.latency->p50_us, r.latency->p90_us, r.latency->p99_us,
-                                 r.latency->max_us);
+      const LatencySummary l = r.latency.value_or(LatencySummary{});
+      return StringPrintf("%.0f msgs/s, latency us p50 %.1f, p90 %.1f, p99 %.1f, max %.1f",
+                          r.msgs_per_s, l.p50_us, l.p90_us, l.p99_us, l.max_us);
     }
     case Mode::kIntegrity:
       return U(r.bytes_verified) + StringPrintf(" B verified (%.1f MB/s)", r.mb_per_s);
     case Mode::kHalfClose:
-      if (!r.half_close) return U(r.bytes_verified) + " B verified";
-      return U(r.bytes_verified) + " B verified, " + U(r.half_close->eof_after_full_echo) + "/" +
+      return U(r.bytes_verified) + " B verified, " +
+             U(r.half_close.value_or(HalfCloseResult{}).eof_after_full_echo) + "/" +
              U(r.options.connections) + " EOF after full echo";
     case Mode::kSlowReaders: {
-      if (!r.slow_readers) return U(r.bytes_verified) + " B read back";
-      const SlowReaderResult& s = *r.slow_readers;
+      const SlowReaderResult s = r.slow_readers.value_or(SlowReaderResult{});
       return "accepted per conn min " + U(s.accepted_min) + " B, median " +
              U(s.accepted_median) + " B, max " + U(s.accepted_max) + " B, " + U(s.stalled) +
              " stalled; " + U(r.bytes_verified) + " B read back and verified (" +
              U(s.fully_read_back) + " complete)";
     }
-    case Mode::kChurn:
-      if (!r.churn) return "";
-      return U(r.churn->opened) +
-             StringPrintf(" opened (%.1f/s), ", Finite(r.churn->opened / r.seconds)) +
-             U(r.churn->closed_by_reset) + " closed by RST, " + U(r.churn->verified) +
-             " verified";
-    case Mode::kIdle:
-      if (!r.idle) return "";
-      return U(r.idle->open_at_end) + " open at end, " + U(r.idle->alive) +
-             " alive (echo verified)";
+    case Mode::kChurn: {
+      const ChurnResult c = r.churn.value_or(ChurnResult{});
+      return U(c.opened) + StringPrintf(" opened (%.1f/s), ", Finite(c.opened / r.seconds)) +
+             U(c.closed_by_reset) + " closed by RST, " + U(c.verified) + " verified";
+    }
+    case Mode::kIdle: {
+      const IdleResult i = r.idle.value_or(IdleResult{});
+      return U(i.open_at_end) + " open at end, " + U(i.alive) + " alive (echo verified)";
+    }
   }
   return "";
 }
 
 // The part of the summary between "MODE: " and ", N s".
 std::string Setup(const LoadOptions& o) {
-  const std::string conns = U(o.connections) + " conns";
-  switch (o.mode) {
-    case Mode::kBulk:
-      return conns + ", " + U(o.message_size) + " B x " + U(o.in_flight) + " in flight";
-    case Mode::kPingPong:
-    case Mode::kIdle:
-      return conns + ", " + U(o.message_size) + " B";
-    case Mode::kChurn:
-      return "up to " + conns + ", " + U(o.message_size) + " B";
-    case Mode::kIntegrity:
-    case Mode::kHalfClose:
-      return conns + ", " + U(o.bytes_per_connection) + " B each";
-    case Mode::kSlowReaders:
-      return conns + ", up to " + U(o.bytes_per_connection) + " B each";
+  const std::string conns =
+      (o.mode == Mode::kChurn ? "up to " : "") + U(o.connections) + " conns, ";
+  if (SendsBytes(o.mode)) {
+    return conns + (o.mode == Mode::kSlowReaders ? "up to " : "") + U(o.bytes_per_connection) +
+           " B each";
   }
-  return conns;
+  return conns + U(o.message_size) + " B" +
+         (o.mode == Mode::kBulk ? " x " + U(o.in_flight) + " in flight" : "");
 }
 
 // The fields of one mode's results in `end`.

@@ -1,9 +1,6 @@
 // report.h: LoadReport, everything a run measured, and its two renderings,
-// the one-line summary and the JSON object (--json, laid out as iperf3's:
-// see README.md); and IntervalLog, the run's bounded per-second timeline.
-//
-// The modes fill the numbers; this file decides which of them each mode
-// shows and how. MB means 10^6 bytes.
+// the summary line and the JSON object (see README.md), which decide what
+// each mode shows; and IntervalLog, the bounded per-second timeline.
 
 #ifndef ECHO_LAB_TOOLS_LOAD_REPORT_H_
 #define ECHO_LAB_TOOLS_LOAD_REPORT_H_

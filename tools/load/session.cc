@@ -40,11 +40,8 @@ Connections Session::ConnectAll(size_t count, uint32_t events) {
   Connections connections(count);
   size_t next = 0;  // The next connection to start.
   size_t in_progress = 0;
-  size_t finished = 0;  // Open or failed.
   auto settle = [&](const ClientConnection& c) {
-    if (c.state() == ClientConnection::State::kConnecting) return;
-    --in_progress;
-    ++finished;
+    if (c.state() != ClientConnection::State::kConnecting) --in_progress;
   };
   auto start_more = [&] {
     while (next < count && in_progress < kMaxConnectsInProgress) {
@@ -57,7 +54,7 @@ Connections Session::ConnectAll(size_t count, uint32_t events) {
   start_more();
   RunUntil(
       // Bounded by the timeout sweep below: every connect finishes in time.
-      kForever, [&] { return finished == count || stopped(); },
+      kForever, [&] { return (next == count && in_progress == 0) || stopped(); },
       [&](const ReadyEvent& event) {
         ClientConnection& c = connections[event.tag];
         // Events of connections already open are left for the mode, which
@@ -107,27 +104,6 @@ void Session::Measure(Connections& connections, Nanos length, const EventHandler
   measured_ = run_.totals;
 }
 
-void Session::AwaitEchoes(Connections& connections, const EventHandler& on_event) {
-  RunPhase(
-      connections, timeout() + kTickInterval, [&] { return AllEchoed(connections); },
-      on_event, [&] { AbandonStalled(connections, "the echo", OwesEcho); });
-  for (ClientConnection& c : connections) {
-    if (!c.open()) continue;
-    if (OwesEcho(c)) {
-      c.Abandon(ErrorKind::kStalled, "the echo did not complete within the timeout after the run");
-    } else {
-      c.CloseGracefully();
-    }
-  }
-}
-
-void Session::AbandonStalled(Connections& connections, const std::string& what,
-                             bool (*waiting)(const ClientConnection&)) {
-  for (ClientConnection& c : connections) {
-    if (c.open() && (waiting == nullptr || waiting(c))) c.AbandonIfStalled(timeout(), what);
-  }
-}
-
 void Session::RunUntil(Nanos deadline, const std::function<bool()>& done,
                        const EventHandler& on_event, const std::function<void()>& on_tick) {
   Nanos next_tick = RefreshNow() + kTickInterval;
@@ -148,15 +124,12 @@ void Session::RunUntil(Nanos deadline, const std::function<bool()>& done,
 
 void Session::Sample() {
   const TrafficTotals& totals = run_.totals;
-  const Interval now_totals{0, 0, totals.bytes_sent, totals.bytes_verified, totals.messages,
-                            run_.errors.count()};
-  const Interval interval{SecondsBetween(start_, sampled_at_),
-                          SecondsBetween(sampled_at_, now()),
-                          now_totals.bytes_sent - sampled_.bytes_sent,
-                          now_totals.bytes_verified - sampled_.bytes_verified,
-                          now_totals.messages - sampled_.messages,
-                          now_totals.errors - sampled_.errors};
-  sampled_ = now_totals;
+  const Interval interval{SecondsBetween(start_, sampled_at_), SecondsBetween(sampled_at_, now()),
+                          totals.bytes_sent - sampled_.bytes_sent,
+                          totals.bytes_verified - sampled_.bytes_verified,
+                          totals.messages - sampled_.messages,
+                          run_.errors.count() - sampled_.errors};
+  sampled_ = {0, 0, totals.bytes_sent, totals.bytes_verified, totals.messages, run_.errors.count()};
   sampled_at_ = now();
   timeline_.Add(interval);
   if (!show_progress_) return;
@@ -165,7 +138,7 @@ void Session::Sample() {
                static_cast<double>(interval.bytes_verified) / interval.seconds / 1e6,
                static_cast<double>(interval.messages) / interval.seconds,
                static_cast<unsigned long long>(totals.open),
-               static_cast<unsigned long long>(now_totals.errors));
+               static_cast<unsigned long long>(sampled_.errors));
   std::fflush(stderr);
   progress_shown_ = true;
 }
@@ -177,11 +150,10 @@ void Session::ClearProgress() {
   progress_shown_ = false;
 }
 
-LoadReport Session::BaseReport() {
+void Session::FillReport(LoadReport& report) {
   // The last stretch, shorter than a second: the timeline adds up to the
   // totals.
   if (RefreshNow() > sampled_at_) Sample();
-  LoadReport report;
   report.options = options_;
   report.start_time = start_time_;
   report.intervals = timeline_.intervals();
@@ -195,30 +167,6 @@ LoadReport Session::BaseReport() {
   }
   report.interrupted = stopped();
   report.errors = run_.errors;
-  return report;
-}
-
-EchoExchange::EchoExchange(Session& session)
-    : session_(session),
-      connections_(session.ConnectAll(session.options().connections, kReadWriteEvents)) {}
-
-LoadReport EchoExchange::RunPhases(Nanos length, const std::string& what,
-                                   bool (*waiting)(const ClientConnection&)) {
-  const EventHandler on_event = [this](const ReadyEvent& event) { OnEvent(event); };
-  session_.Measure(connections_, length, on_event, [&] {
-    session_.AbandonStalled(connections_, what, waiting);
-  });
-  // Wind-down, not measured: every byte sent must still come back.
-  sending_ = false;
-  session_.AwaitEchoes(connections_, on_event);
-  return session_.BaseReport();
-}
-
-void EchoExchange::OnEvent(const ReadyEvent& event) {
-  const size_t i = event.tag;
-  if (!connections_[i].open()) return;
-  if (event.events & kReadableEvents) Receive(i, event.events);
-  if (sending_ && connections_[i].open()) Send(i);
 }
 
 }  // namespace load

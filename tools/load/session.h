@@ -1,10 +1,5 @@
-// session.h: Session, what every mode of a run shares (the options, the run
-// context, the progress line) and the phases modes are built from; the
-// EchoExchange shape; and RunLoad(), which runs a mode.
-//
-// Every phase dispatches events through RunUntil(), which also calls the
-// mode's periodic check (timeouts) and, each second, samples the totals for
-// the report's timeline and the progress line.
+// session.h: Session, what every mode of a run shares and the phases modes
+// are built from; and RunLoad(), which runs a mode (modes.cc).
 
 #ifndef ECHO_LAB_TOOLS_LOAD_SESSION_H_
 #define ECHO_LAB_TOOLS_LOAD_SESSION_H_
@@ -27,7 +22,6 @@ namespace load {
 using EventHandler = std::function<void(const ReadyEvent&)>;
 using Connections = std::vector<ClientConnection>;
 
-constexpr uint32_t kReadWriteEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP;
 // A phase length without a deadline.
 constexpr Nanos kForever = std::numeric_limits<Nanos>::max();
 
@@ -49,8 +43,6 @@ class Session {
   // non-zero, connecting and the measured phase end early (stopped()).
   Session(const LoadOptions& options, bool show_progress,
           const volatile std::sig_atomic_t* stop = nullptr);
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
   // Empty if the session can run, else why not (no epoll, bad address).
   const std::string& setup_error() const { return setup_error_; }
 
@@ -59,9 +51,6 @@ class Session {
   TrafficTotals& totals() { return run_.totals; }
   Nanos timeout() const { return options_.timeout_ms * kNanosPerMilli; }
   Nanos duration() const { return options_.duration_ms * kNanosPerMilli; }
-  // A stopped run (SIGINT, SIGTERM) skips the rest of connecting and of its
-  // measured phase, then winds down as usual, so that only what the server
-  // did wrong is an error.
   bool stopped() const { return stop_ != nullptr && *stop_ != 0; }
 
   // The loop's last wakeup, for deadlines and progress (not latency).
@@ -89,18 +78,9 @@ class Session {
                const std::function<void()>& on_tick = nullptr, uint32_t kick_events = kAnyEvent,
                const std::function<bool()>& done = nullptr);
 
-  // The wind-down of modes that must get back every byte they sent: runs
-  // until no open connection owes an echo or the timeout has passed; those
-  // still owing are stalled errors, the others are closed cleanly.
-  void AwaitEchoes(Connections& connections, const EventHandler& on_event);
-
-  // Abandons every open connection for which `waiting` (null: any) holds
-  // and where nothing moved for the timeout, as waiting for `what`.
-  void AbandonStalled(Connections& connections, const std::string& what,
-                      bool (*waiting)(const ClientConnection&) = nullptr);
-
   // Runs the loop until `done()` (checked after every wakeup) or
-  // `deadline`; `on_tick`, if set, runs at least every kTickInterval.
+  // `deadline`; `on_tick`, if set, runs at least every kTickInterval; each
+  // second the totals go to the timeline and the progress line.
   void RunUntil(Nanos deadline, const std::function<bool()>& done,
                 const EventHandler& on_event, const std::function<void()>& on_tick = nullptr);
 
@@ -108,7 +88,7 @@ class Session {
 
   // The fields every mode fills the same way: options, timeline, measured
   // phase and rates, totals and errors. Ends the timeline: call it once.
-  LoadReport BaseReport();
+  void FillReport(LoadReport& report);
 
  private:
   void Sample();  // Adds the time since the last sample to the timeline.
@@ -128,47 +108,8 @@ class Session {
   TrafficTotals measured_;
 };
 
-inline bool AllEchoed(const Connections& connections) {
-  for (const ClientConnection& c : connections) {
-    if (c.open() && OwesEcho(c)) return false;
-  }
-  return true;
-}
-
-// The modes that send and read on every connection and must get back every
-// byte they sent (bulk, ping-pong, integrity, half-close): a subclass says
-// how one connection receives and sends; RunPhases() does the rest.
-class EchoExchange {
- public:
-  virtual ~EchoExchange() = default;
-
- protected:
-  explicit EchoExchange(Session& session);  // Opens the connections.
-
-  // The measured phase for `length` (a connection for which `waiting`,
-  // null: any, holds and where nothing moves for the timeout fails as
-  // stalled waiting for `what`), then Session::AwaitEchoes() without
-  // sending. Returns the base report.
-  LoadReport RunPhases(Nanos length, const std::string& what,
-                       bool (*waiting)(const ClientConnection&));
-
-  // On a readable event (EPOLLERR, EPOLLHUP too) of open connection `i`.
-  virtual void Receive(size_t i, uint32_t events) = 0;
-  // After every event of open connection `i` until sending stops: reading
-  // may have made room to send.
-  virtual void Send(size_t i) = 0;
-
-  Session& session_;
-  Connections connections_;
-
- private:
-  void OnEvent(const ReadyEvent& event);
-
-  bool sending_ = true;
-};
-
-// Runs session.options().mode (modes.cc) to the end: every failure is in
-// the report's errors.
+// Runs session.options().mode to the end: every failure is in the report's
+// errors.
 LoadReport RunLoad(Session& session);
 
 }  // namespace load
