@@ -51,7 +51,6 @@ def copy_checkout(dest):
 
 
 def fuzz_build_targets():
-    """The names of the echo_fuzz_test targets declared in fuzz/BUILD."""
     text = (ROOT / "fuzz" / "BUILD").read_text()
     return set(re.findall(r'echo_fuzz_test\(\s*name\s*=\s*"([^"]+)"', text))
 
@@ -81,7 +80,6 @@ def has_counters(path):
 
 
 def check_instrumentation(work):
-    """Problems with where coverage counters are (empty list: none)."""
     objects = sorted((work / "echo-lab").rglob("*.o"))
     harness = [o for o in objects if "/fuzz/" in str(o) or "/src/testing/" in str(o)]
     library = [o for o in objects if o not in harness]
@@ -99,7 +97,6 @@ def fuzzers_in(out):
 
 
 def check_packaging(target, out):
-    """Problems with what build.sh shipped for one target."""
     problems = []
     binary = out / target
     if "__asan_init" not in output("nm", str(binary)):
@@ -107,8 +104,7 @@ def check_packaging(target, out):
     if "libev" in output("readelf", "-d", str(binary)):
         problems.append("links libev dynamically")
     seed_files = {p.name for folder in ("corpus", "regressions")
-                  if (ROOT / "fuzz" / folder / target).is_dir()
-                  for p in (ROOT / "fuzz" / folder / target).iterdir() if p.is_file()}
+                  for p in (ROOT / "fuzz" / folder / target).glob("*") if p.is_file()}
     seed_zip = out / (target + "_seed_corpus.zip")
     if not seed_zip.is_file():
         problems.append("no %s" % seed_zip.name)
@@ -120,7 +116,7 @@ def check_packaging(target, out):
             problems.append("%s %s" % (shipped, "missing" if source.is_file() else "unexpected"))
         elif source.is_file() and source.read_bytes() != (out / shipped).read_bytes():
             problems.append("%s differs from %s" % (shipped, source.relative_to(ROOT)))
-    named_dict = engine_options(target, out).get("dict")
+    named_dict = read_engine_options(out / (target + ".options")).get("dict")
     if named_dict and not (out / named_dict).is_file():
         problems.append("%s.options names %s, which is not in $OUT" % (target, named_dict))
     # Bazel's launcher and OSS-Fuzz's runner pick up <target>.dict by name,
@@ -131,17 +127,12 @@ def check_packaging(target, out):
     return problems
 
 
-def engine_options(target, out):
-    return read_engine_options(out / (target + ".options"))  # {} when there is none
-
-
 def run_seeds(target, out, tmp):
     """(problems, detail) after RUNS executions over the unzipped seed corpus."""
-    seeds = tmp / "seeds" / target
-    corpus = tmp / "corpus" / target
+    seeds, corpus = tmp / "seeds" / target, tmp / "corpus" / target
     corpus.mkdir(parents=True)
     zipfile.ZipFile(out / (target + "_seed_corpus.zip")).extractall(seeds)
-    options = engine_options(target, out)
+    options = read_engine_options(out / (target + ".options"))  # {} when there is none
     command = [str(out / target), *libfuzzer_flags(options, out), "-runs=%d" % RUNS,
                "-artifact_prefix=%s/" % corpus, str(corpus), str(seeds)]
     try:
@@ -169,8 +160,7 @@ def main():
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="echo_cfl_"))
     code, out, work = run_build(tmp)
     if code != 0:
-        log = (tmp / "build.log").read_text(errors="replace").splitlines()
-        print("\n".join(log[-20:]))
+        print("\n".join((tmp / "build.log").read_text(errors="replace").splitlines()[-20:]))
         report("build", ["build.sh exited %d; log %s" % (code, tmp / "build.log")])
         return 1
     ok = report("build", check_instrumentation(work),

@@ -11,7 +11,6 @@ plot_data only after a minute and fuzzer_stats once a minute (and on exit,
 for the totals). Inputs in crashes/, and seeds afl-fuzz skips as crashing
 (4.04c only logs those), are replayed for their sanitizer or oracle report
 and triaged as libFuzzer's are; inputs in hangs/ are "timeout" findings.
-Merging adds the queue inputs afl-cmin keeps over the in-tree corpus.
 """
 
 import hashlib
@@ -45,13 +44,11 @@ _CRASHING_SEED = re.compile(r"Test case '[^']*,orig:([^']+)' results in a crash"
 
 
 def afl_env(**extra):
-    env = dict(os.environ, **FUZZ_SANITIZER_ENV, AFL_NO_UI="1", AFL_QUIET="1",
-               # Not the machine's tuning: CPU scaling, a core of its own, and
-               # the core_pattern CI machines pipe to a crash reporter.
-               AFL_SKIP_CPUFREQ="1", AFL_TRY_AFFINITY="1",
-               AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES="1", AFL_NO_CRASH_README="1")
-    env.update(extra)
-    return env
+    return dict(os.environ, **FUZZ_SANITIZER_ENV, AFL_NO_UI="1", AFL_QUIET="1",
+                # Not the machine's tuning: CPU scaling, a core of its own, and
+                # the core_pattern CI machines pipe to a crash reporter.
+                AFL_SKIP_CPUFREQ="1", AFL_TRY_AFFINITY="1",
+                AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES="1", AFL_NO_CRASH_README="1", **extra)
 
 
 def worker_dir_name(campaign_state, worker):
@@ -159,13 +156,11 @@ class LogFollower:
 
 
 def triage_crashing_seeds(campaign_state, log_lines):
-    for line in log_lines:
-        crashing = _CRASHING_SEED.search(line)
-        if crashing:
-            # A copy: triage consumes its input, and other workers skip it too.
-            artifact = campaign_state.work / ("seed-%d-%s" % (time.monotonic_ns(), crashing.group(1)))
-            shutil.copyfile(campaign_state.seeds / crashing.group(1), artifact)
-            campaign.triage(campaign_state, artifact, replay(campaign_state, artifact))
+    for crashing in filter(None, map(_CRASHING_SEED.search, log_lines)):
+        # A copy: triage consumes its input, and other workers skip it too.
+        artifact = campaign_state.work / ("seed-%d-%s" % (time.monotonic_ns(), crashing.group(1)))
+        shutil.copyfile(campaign_state.seeds / crashing.group(1), artifact)
+        campaign.triage(campaign_state, artifact, replay(campaign_state, artifact))
 
 
 def triage_findings(campaign_state, out, settled_secs=0):
@@ -219,20 +214,15 @@ def merge(campaign_state):
     -merge=1."""
     target = campaign_state.target
     pool = campaign_state.work / "merge-pool"
-    pool.mkdir()
-    for path in target.corpus.iterdir():
-        shutil.copyfile(path, pool / path.name)
-    candidates = 0
-    for queue in (campaign_state.work / "afl").glob("*/queue"):
-        for path in queue.glob("id:*"):
-            if ",orig:" not in path.name:  # Not a seed.
-                content = path.read_bytes()
-                name = hashlib.sha1(content).hexdigest()
-                if not (pool / name).exists():
-                    (pool / name).write_bytes(content)
-                    candidates += 1
+    shutil.copytree(target.corpus, pool)
+    queued = {hashlib.sha1(path.read_bytes()).hexdigest(): path  # ",orig:": a seed.
+              for path in (campaign_state.work / "afl").glob("*/queue/id:*")
+              if ",orig:" not in path.name}
+    candidates = [name for name in queued if not (pool / name).exists()]
     if not candidates:
         return 0
+    for name in candidates:
+        shutil.copyfile(queued[name], pool / name)
     kept = campaign_state.work / "merge-kept"
     # AFL_ALLOW_TMP: afl-cmin refuses /tmp for fear of other users' links
     # there; the campaign's work folder is private (mkdtemp, mode 0700).
@@ -245,11 +235,8 @@ def merge(campaign_state):
     return len(added)
 
 
-AFL = campaign.Engine(
-    name="afl",
-    binary=lambda bin_dir, name: bin_dir / name,
-    options=lambda bin_dir, name: bin_dir / (name + ".options"),
-    fuzz=fuzz, minimize=minimize, merge=merge)
+AFL = campaign.Engine(name="afl", folder=".", suffix="", fuzz=fuzz, minimize=minimize,
+                      merge=merge)
 
 
 if __name__ == "__main__":

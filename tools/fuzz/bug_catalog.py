@@ -32,7 +32,6 @@ class CatalogError(Exception):
 
 
 def read(path):
-    """The Bug a patch file describes."""
     match = _FILE_NAME.fullmatch(path.name)
     if not match:
         raise CatalogError("%s: not named NN_<name>.patch" % path.name)
@@ -46,7 +45,6 @@ def read(path):
 
 
 def load(source_dir):
-    """Every class, by number; numbers and names must be unique."""
     bugs = sorted((read(p) for p in (pathlib.Path(source_dir) / "tools" / "bugs").glob("*.patch")),
                   key=lambda bug: bug.number)
     if not bugs:

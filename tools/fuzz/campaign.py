@@ -28,16 +28,15 @@ ARTIFACT_PREFIXES = ("crash-", "leak-", "timeout-", "oom-")
 MAX_RESTARTS = 20
 PER_INPUT_TIMEOUT_SECS = 25
 
-# A fuzzing engine: binary(bin_dir, name) and options(bin_dir, name), where a
-# target's files are in its build; fuzz(campaign, worker), one worker until
-# time is up; minimize(target, artifact, work), a smaller input with the same
-# crash (or the artifact); merge(campaign), how many inputs it added to the
-# in-tree corpus. LIBFUZZER is below.
-Engine = collections.namedtuple("Engine", "name binary options fuzz minimize merge")
+# A fuzzing engine: a target's binary is <bin_dir>/<folder>/<target><suffix>,
+# next to its <target>.options; fuzz(campaign, worker), one worker until time
+# is up; minimize(target, artifact, work), a smaller input with the same crash
+# (or the artifact); merge(campaign), how many inputs it added to the in-tree
+# corpus. LIBFUZZER is below.
+Engine = collections.namedtuple("Engine", "name folder suffix fuzz minimize merge")
 
 
 def read_engine_options(path):
-    """The [libfuzzer] key = value pairs of a target's .options file."""
     options = configparser.ConfigParser()
     options.read(path)
     return dict(options["libfuzzer"]) if options.has_section("libfuzzer") else {}
@@ -49,15 +48,13 @@ def libfuzzer_flags(options, dict_dir):
 
 
 class Target:
-    """One fuzz target: its binary, engine options and folders."""
-
     def __init__(self, name, bin_dir, source_dir, engine=None):
         self.name = name
         self.engine = engine or LIBFUZZER
-        self.binary = self.engine.binary(bin_dir, name)
+        self.binary = bin_dir / self.engine.folder / (name + self.engine.suffix)
         self.corpus = source_dir / "fuzz" / "corpus" / name
         self.regressions = source_dir / "fuzz" / "regressions" / name
-        self.options = read_engine_options(self.engine.options(bin_dir, name))
+        self.options = read_engine_options(bin_dir / self.engine.folder / (name + ".options"))
         self.dict = (source_dir / "fuzz" / self.options["dict"]) if "dict" in self.options else None
         self.flags = libfuzzer_flags(self.options, source_dir / "fuzz")
 
@@ -65,7 +62,6 @@ class Target:
         return [self.corpus] + ([self.regressions] if self.regressions.is_dir() else [])
 
     def command(self, *args):
-        """The binary with the target's flags, then `args`."""
         return [str(self.binary), *self.flags, *map(str, args)]
 
     def fuzz_command(self, seconds, artifacts, folders, *args):
@@ -114,7 +110,6 @@ class Campaign:
             self.latest[worker] = sample
 
     def error(self, text):
-        """Something other than a finding went wrong: it fails the campaign."""
         with self.lock:
             self.errors.append(text)
 
@@ -133,7 +128,6 @@ def run_worker(campaign, worker):
 
 
 def in_parallel(function, items):
-    """function(item) for every item, each in a thread of its own, all done."""
     threads = [threading.Thread(target=function, args=(item,)) for item in items]
     for thread in threads:
         thread.start()
@@ -193,16 +187,14 @@ def drop_input(campaign, content):
 
 
 def triage(campaign, artifact, log_path):
-    """Deduplicates a finding by the signature of its sanitizer or oracle log;
-    minimizes and keeps new ones."""
-    kind, frames, signature = libfuzzer_log.crash_signature(
-        log_path.read_text(errors="replace"))
-    record_finding(campaign, artifact, log_path, kind, frames, signature)
+    record_finding(campaign, artifact, log_path,
+                   *libfuzzer_log.crash_signature(log_path.read_text(errors="replace")))
 
 
 def record_finding(campaign, artifact, log_path, kind, frames, signature):
-    """Counts a finding under its signature; the first of each is minimized
-    and kept as a reproducer. Consumes `artifact`."""
+    """Counts a finding under the signature of its sanitizer or oracle log;
+    the first of each is minimized and kept as a reproducer. Consumes
+    `artifact`."""
     with campaign.lock:
         known = signature in campaign.crashes
         if known:
@@ -215,7 +207,12 @@ def record_finding(campaign, artifact, log_path, kind, frames, signature):
             }
     if not known:
         minimized = campaign.target.engine.minimize(campaign.target, artifact, campaign.work)
-        kept = keep_reproducer(campaign, minimized, kind, signature)
+        # Named after its target, so that it reproduces from any folder
+        # (tools/dev repro infers the target from the name).
+        kept = (campaign.target.regressions if campaign.args.save else campaign.work) / (
+            "%s-crash-%s-%s" % (campaign.target.name, libfuzzer_log.slug(kind), signature))
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(minimized, kept)
         with campaign.lock:
             campaign.crashes[signature]["input"] = str(kept)
     artifact.unlink()
@@ -229,19 +226,6 @@ def minimize(target, artifact, work):
     return out if out.is_file() else artifact
 
 
-def keep_reproducer(campaign, path, kind, signature):
-    # Named after its target, so that it reproduces from any folder
-    # (tools/dev repro infers the target from the name).
-    name = "%s-crash-%s-%s" % (campaign.target.name, libfuzzer_log.slug(kind), signature)
-    if not campaign.args.save:
-        kept = campaign.work / name
-    else:
-        campaign.target.regressions.mkdir(parents=True, exist_ok=True)
-        kept = campaign.target.regressions / name
-    shutil.copyfile(path, kept)
-    return kept
-
-
 def merge_new_inputs(campaign):
     """Adds to the in-tree corpus only the new inputs that add coverage."""
     target = campaign.target
@@ -251,22 +235,27 @@ def merge_new_inputs(campaign):
     return len(list(target.corpus.iterdir())) - before if merged else 0
 
 
+def progress(line, interactive, final=False):
+    """A status line: on a terminal rewritten in place until `final`."""
+    sys.stderr.write(("\r\033[K" + line if interactive else line) +
+                     ("\n" if final or not interactive else ""))
+    sys.stderr.flush()
+
+
 def show_progress(c, stop, interactive):
-    """A status line: execs, exec/s, coverage and findings so far."""
+    """Execs, exec/s, coverage and findings so far: each second on a
+    terminal, else every 10 s."""
     last_print = 0.0
     while not stop.wait(1.0):
         elapsed = max(0.1, time.monotonic() - c.started)
         with c.lock:
             cov = max((s["cov"] for s in c.latest.values()), default=0)
-        line = "fuzz: %s %ds %d execs %d/s cov %d found %d" % (
-            c.target.name, min(elapsed, c.args.time), c.total_execs(),
-            c.total_execs() / elapsed, cov, len(c.crashes))
-        if interactive:
-            sys.stderr.write("\r\033[K" + line[:200])
-        elif time.monotonic() - last_print >= 10:
-            sys.stderr.write(line + "\n")
+        if interactive or time.monotonic() - last_print >= 10:
+            progress("fuzz: %s %ds %d execs %d/s cov %d found %d" % (
+                c.target.name, min(elapsed, c.args.time), c.total_execs(),
+                c.total_execs() / elapsed, cov, len(c.crashes))[:200 if interactive else None],
+                interactive)
             last_print = time.monotonic()
-        sys.stderr.flush()
     if interactive:
         sys.stderr.write("\n")
 
@@ -275,11 +264,11 @@ def run_target(target, args, work_root):
     work = pathlib.Path(tempfile.mkdtemp(prefix=target.name + "-", dir=work_root))
     campaign = Campaign(target, args, work)
     stop = threading.Event()
-    progress = threading.Thread(target=show_progress, args=(campaign, stop, sys.stderr.isatty()))
-    progress.start()
+    ticker = threading.Thread(target=show_progress, args=(campaign, stop, sys.stderr.isatty()))
+    ticker.start()
     in_parallel(lambda worker: run_worker(campaign, worker), range(args.jobs))
     stop.set()
-    progress.join()
+    ticker.join()
     return summarize(campaign, target.engine.merge(campaign) if args.merge else 0)
 
 
@@ -302,11 +291,8 @@ def summarize(campaign, merged):
     }
 
 
-LIBFUZZER = Engine(
-    name="libfuzzer",
-    binary=lambda bin_dir, name: bin_dir / "fuzz" / (name + "_bin"),
-    options=lambda bin_dir, name: bin_dir / "fuzz" / (name + ".options"),
-    fuzz=fuzz_until_done, minimize=minimize, merge=merge_new_inputs)
+LIBFUZZER = Engine(name="libfuzzer", folder="fuzz", suffix="_bin", fuzz=fuzz_until_done,
+                   minimize=minimize, merge=merge_new_inputs)
 
 
 def parse_args(argv):

@@ -110,8 +110,7 @@ def run_detector(target, seed, seconds, start_empty, work, stop=None):
             if first_report is None and libfuzzer_log.REPORT_START.search(line):
                 first_report = time.monotonic() - started
             log.write(line)
-        process.wait()
-        watcher.join()
+    watcher.join()  # Popen's `with` has waited for the process.
     ended = time.monotonic() - started
     outcome = {"seed": seed, "secs": None, "kind": None, "label": None,
                "signature": None, "error": None, "log": str(log_path), "stopped": False}
@@ -125,8 +124,8 @@ def run_detector(target, seed, seconds, start_empty, work, stop=None):
         dead_by = signal.Signals(-process.returncode)
         if dead_by in _FAULT_SIGNALS:
             # Killed by a fault signal nobody handles: the death is the report.
-            outcome.update(secs=ended, kind="killed by " + dead_by.name,
-                           label="killed by " + dead_by.name,
+            death = "killed by " + dead_by.name
+            outcome.update(secs=ended, kind=death, label=death,
                            signature=libfuzzer_log.slug(dead_by.name))
         else:
             outcome["error"] = "killed by %s from outside; see %s" % (dead_by.name, log_path)
@@ -138,14 +137,6 @@ def run_detector(target, seed, seconds, start_empty, work, stop=None):
         outcome["error"] = "libFuzzer exited %d without a report; see %s" % (
             process.returncode, log_path)
     return outcome
-
-
-def progress(line, interactive, final):
-    """A status line: on a terminal rewritten in place until `final`."""
-    if interactive:
-        line = "\r\033[K" + line
-    sys.stderr.write(line + ("\n" if final or not interactive else ""))
-    sys.stderr.flush()
 
 
 def describe(outcome):
@@ -177,17 +168,11 @@ class FaultRun:
                 "--report-dir", str(work), "--name", "hunt"]
 
 
-def make_detectors(args, bin_dir):
-    return [FaultRun(bin_dir, args.source_dir, args.load) if d == FaultRun.name
-            else campaign.Target(d, bin_dir, args.source_dir) for d in args.detector]
-
-
 def run_trial(detectors, trial, args, work):
     """Every detector at once, on its own copy of the input folders; the
     first to report stops the others, so a trial lasts as long as the fastest
     detection (or --time). Returns {detector name: outcome}."""
-    stop = threading.Event()
-    outcomes = {}
+    stop, outcomes = threading.Event(), {}
 
     def one(detector):
         outcome = run_detector(detector, trial, args.time, args.start == "empty",
@@ -207,18 +192,19 @@ def hunt(args, variants):
     interactive = sys.stderr.isatty()
     results = {}
     for v, (name, bin_dir) in enumerate(variants):
-        detectors = make_detectors(args, bin_dir)
+        detectors = [FaultRun(bin_dir, args.source_dir, args.load) if d == FaultRun.name
+                     else campaign.Target(d, bin_dir, args.source_dir) for d in args.detector]
         results[name] = {d: [] for d in args.detector}
         for trial in range(1, args.trials + 1):
             where = "hunt: [%d/%d] %s, trial %d" % (
                 v * args.trials + trial, len(variants) * args.trials, name, trial)
             if interactive:
-                progress(where + " ...", True, final=False)
+                campaign.progress(where + " ...", True)
             outcomes = run_trial(detectors, trial, args, work_root / name / str(trial))
             for d in args.detector:
                 results[name][d].append(outcomes[d])
-                progress("%s / %s: %s" % (where, d, describe(outcomes[d])),
-                         interactive, final=True)
+                campaign.progress("%s / %s: %s" % (where, d, describe(outcomes[d])),
+                                  interactive, final=True)
     return results, work_root
 
 

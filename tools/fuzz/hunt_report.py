@@ -13,7 +13,6 @@ found" too. The HTML page adds a log-scale chart of median and worst times.
 import collections
 import html
 import math
-import pathlib
 import statistics
 
 import report
@@ -87,12 +86,8 @@ def summarize(results, catalog, args):
 
 
 def write(summary, folder):
-    folder = pathlib.Path(folder)
-    paths = {"json": folder / "hunt.json", "md": folder / "hunt.md", "html": folder / "hunt.html"}
-    report.write_json(paths["json"], summary)
-    paths["md"].write_text(markdown(summary) + "\n")
-    paths["html"].write_text(render_html(summary))
-    return paths
+    return report.write_files(folder, "hunt", summary, md=lambda s: markdown(s) + "\n",
+                              html=render_html)
 
 
 def _secs(value):
@@ -173,11 +168,9 @@ _COLORS = ("#2a6fdb", "#e07b00", "#2a9d5b", "#9b3fb5")
 
 
 def _chart(summary):
-    detectors = summary["detectors"]
-    rows = summary["rows"]
-    budgets = [row["budget_secs"] for row in rows if row["budget_secs"]]
+    detectors, rows = summary["detectors"], summary["rows"]
     limit = float(summary["time_limit_secs"])
-    low, high = 0.01, max([1.0, limit] + budgets)
+    low, high = 0.01, max([1.0, limit] + [row["budget_secs"] for row in rows if row["budget_secs"]])
     span = math.log10(high) - math.log10(low)
     x = lambda secs: _LEFT + (_WIDTH - _LEFT - _RIGHT) * (
         math.log10(min(max(secs, low), high)) - math.log10(low)) / span

@@ -10,8 +10,7 @@ import re
 # "#12345\tNEW    cov: 188 ft: 987 corp: 166/5514b lim: 131 exec/s: 37933 rss: 443Mb"
 _STATUS = re.compile(r"^#(?P<execs>\d+)\s+(?P<event>[A-Z]+)\s+(?P<rest>.*)$")
 _FIELD = re.compile(r"\b(cov|ft|corp|exec/s|rss): (\d+)")
-_FIELD_NAMES = {"cov": "cov", "ft": "ft", "corp": "corp", "exec/s": "exec_per_sec",
-                "rss": "rss_mb"}
+_FIELD_NAMES = {"cov": "cov", "ft": "ft", "corp": "corp", "exec/s": "exec_per_sec", "rss": "rss_mb"}
 # "    #3 0x55b0 in echo::Foo::Bar(int) /path/file.cc:12:3"
 _FRAME = re.compile(r"^\s*#(?P<n>\d+) 0x[0-9a-f]+ in (?P<func>.+?)(?: (?P<loc>\S+:\d+(?::\d+)?))?$")
 _ORACLE = re.compile(r"ORACLE FAILED \((?P<where>[^)]+)\): (?P<what>.*)")
@@ -41,11 +40,10 @@ def parse_status(line):
     m = _STATUS.match(line)
     if not m:
         return None
-    sample = dict({"execs": int(m.group("execs")), "event": m.group("event")},
-                  **dict.fromkeys(_FIELD_NAMES.values()))
-    for name, value in _FIELD.findall(m.group("rest")):
-        sample[_FIELD_NAMES[name]] = int(value)
-    return sample
+    fields = dict(_FIELD.findall(m.group("rest")))
+    return dict({"execs": int(m.group("execs")), "event": m.group("event")},
+                **{key: int(fields[name]) if name in fields else None
+                   for name, key in _FIELD_NAMES.items()})
 
 
 def _without_parameters(func):
@@ -78,51 +76,47 @@ def _own_frames(lines, limit=3):
     return (under_test or [f for f, _ in frames])[:limit]
 
 
-def _first_failure(lines):
-    """(what, match) for the first failure a log reports: what is "oracle",
-    "ubsan" or "sanitizer"; (None, None) when there is none. libFuzzer's
-    "deadly signal" comes after the report of what raised it, so it counts
-    only when nothing else is reported."""
-    deadly = None
-    for line in lines:
-        for what, pattern in (("oracle", _ORACLE), ("ubsan", _UBSAN),
-                              ("sanitizer", _SANITIZER)):
-            match = pattern.search(line)
-            if not match:
-                continue
-            if what == "sanitizer" and match.group("kind") == "deadly signal":
-                deadly = deadly or match
-                break
-            return what, match
-    return ("sanitizer", deadly) if deadly else (None, None)
-
-
 def _blank_values(text):
     """Quoted values and numbers blanked, so one failure reads the same in
     every run."""
     return re.sub(r"'[^']*'|\d+", "_", text)
 
 
-def crash_signature(log_text):
-    """(kind, frames, signature) for a crash log.
+def _first_failure(lines):
+    """(kind, label) for the first failure a log reports (crash_signature,
+    finding_label). libFuzzer's "deadly signal" comes after the report of
+    what raised it, so it counts only when nothing else is reported."""
+    deadly = None
+    for line in lines:
+        match = _ORACLE.search(line)
+        if match:
+            # "<condition>: <message>": the message says what broke.
+            message = re.sub(r"\d+", "_", match.group("what").split(": ", 1)[-1])[:70]
+            return ("oracle: " + match.group("where"),
+                    "oracle: %s [%s]" % (message, match.group("where").rsplit("/", 1)[-1]))
+        match = _UBSAN.search(line)
+        if match:
+            what = _blank_values(match.group("what"))
+            return "ubsan: " + what[:80], "UndefinedBehaviorSanitizer: " + what[:70]
+        match = _SANITIZER.search(line)
+        if match and match.group("kind") != "deadly signal":
+            break
+        deadly = deadly or match
+    else:  # No other report.
+        match = deadly
+    if match:
+        return match.group("kind"), "%s: %s" % (match.group("tool"), match.group("kind"))
+    return "unknown", "unknown"
 
-    kind is the first failure the log reports: "oracle: <file:line>",
-    "ubsan: <message>", or the sanitizer's own name for it
-    ("heap-use-after-free", "detected memory leaks", "deadly signal"...).
-    frames are up to three innermost frames of our code. signature is a short
-    stable hash of both, used to deduplicate crashes.
-    """
+
+def crash_signature(log_text):
+    """(kind, frames, signature) for a crash log: kind is the first failure
+    the log reports, "oracle: <file:line>", "ubsan: <message>" or the
+    sanitizer's own name for it ("heap-use-after-free", "deadly signal"...);
+    frames are up to three innermost frames of our code; signature is a
+    short stable hash of both, used to deduplicate crashes."""
     lines = log_text.splitlines()
-    what, match = _first_failure(lines)
-    if what == "oracle":
-        kind = "oracle: " + match.group("where")
-    elif what == "ubsan":
-        kind = "ubsan: " + _blank_values(match.group("what"))[:80]
-    elif what == "sanitizer":
-        kind = match.group("kind")
-    else:
-        kind = "unknown"
-    frames = _own_frames(lines)
+    kind, frames = _first_failure(lines)[0], _own_frames(lines)
     digest = hashlib.sha1((kind + "|" + "|".join(frames)).encode()).hexdigest()[:12]
     return kind, frames, digest
 
@@ -132,17 +126,7 @@ def finding_label(log_text):
     runs (numbers blanked): "oracle: client _: sent _, echoed _
     [server_fuzzer.cc:138]", "AddressSanitizer: heap-use-after-free",
     "UndefinedBehaviorSanitizer: ...", "libFuzzer: deadly signal"."""
-    what, match = _first_failure(log_text.splitlines())
-    if what == "oracle":
-        # "<condition>: <message>": the message says what broke.
-        message = match.group("what").split(": ", 1)[-1]
-        return "oracle: %s [%s]" % (re.sub(r"\d+", "_", message)[:70],
-                                    match.group("where").rsplit("/", 1)[-1])
-    if what == "ubsan":
-        return "UndefinedBehaviorSanitizer: " + _blank_values(match.group("what"))[:70]
-    if what == "sanitizer":
-        return "%s: %s" % (match.group("tool"), match.group("kind"))
-    return "unknown"
+    return _first_failure(log_text.splitlines())[1]
 
 
 def slug(text):

@@ -3,7 +3,7 @@
 The HTML page is self-contained (inline CSS and SVG, no script, nothing
 fetched), so it opens offline from a CI artifact: a table row per target, two
 charts over time (coverage, executions per second summed over its workers)
-and its findings. page(), table() and write_json() serve hunt_report too.
+and its findings. page(), table() and write_files() serve hunt_report too.
 """
 
 import datetime
@@ -25,7 +25,6 @@ section{margin-bottom:2em}
 
 
 def page(title, style, body):
-    """A self-contained HTML page; `body` is HTML."""
     return ("<!doctype html><html lang=en><meta charset=utf-8><title>%s</title>"
             "<style>%s%s</style><h1>%s</h1>%s</html>\n" % (title, _STYLE, style, title, body))
 
@@ -38,22 +37,22 @@ def table(header, rows):
         "<tr>%s</tr>" % "".join(map(cell, row)) for row in rows))
 
 
-def write_json(path, document):
-    path.write_text(json.dumps(document, indent=2) + "\n")
-
-
 def now():
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
-def write(results, folder):
-    """Writes report.json and report.html into `folder`; returns their paths."""
-    folder = pathlib.Path(folder)
-    document = {"generated": now(), "targets": results}
-    paths = {"json": folder / "report.json", "html": folder / "report.html"}
-    write_json(paths["json"], document)
-    paths["html"].write_text(render_html(document))
+def write_files(folder, stem, document, **renderers):
+    """Writes folder/<stem>.json, and folder/<stem>.<ext> for each renderer
+    ext=function(document); returns the paths by extension."""
+    paths = {ext: pathlib.Path(folder) / ("%s.%s" % (stem, ext)) for ext in ["json", *renderers]}
+    paths["json"].write_text(json.dumps(document, indent=2) + "\n")
+    for ext, render in renderers.items():
+        paths[ext].write_text(render(document))
     return paths
+
+
+def write(results, folder):
+    return write_files(folder, "report", {"generated": now(), "targets": results}, html=render_html)
 
 
 def series(samples, key):
@@ -77,29 +76,26 @@ def series(samples, key):
 
 
 def svg_chart(points, title, unit):
-    """An inline SVG line chart with labelled axes."""
     if not points:
         return "<p class=empty>%s: no samples</p>" % html.escape(title)
     max_t = max(t for t, _ in points) or 1
     max_v = max(v for _, v in points) or 1
-    x = lambda t: _PAD + (_WIDTH - 2 * _PAD) * t / max_t
-    y = lambda v: _HEIGHT - _PAD + 10 - (_HEIGHT - 2 * _PAD) * v / max_v
+    left, right, top, base = _PAD, _WIDTH - _PAD, _PAD - 10, _HEIGHT - _PAD + 10
+    x = lambda t: left + (_WIDTH - 2 * _PAD) * t / max_t
+    y = lambda v: base - (_HEIGHT - 2 * _PAD) * v / max_v
     path = " ".join("%s%.1f,%.1f" % ("L" if i else "M", x(t), y(v)) for i, (t, v) in enumerate(points))
+    title, unit = html.escape(title), html.escape(unit)
     return (
-        '<svg class=chart viewBox="0 0 {w} {h}" role=img aria-label="{title}">'
-        '<text x="{pad}" y="16" class=title>{title}</text>'
-        '<line x1="{pad}" y1="{base}" x2="{right}" y2="{base}" class=axis />'
-        '<line x1="{pad}" y1="{top}" x2="{pad}" y2="{base}" class=axis />'
-        '<text x="{pad}" y="{below}" class=tick>0 s</text>'
-        '<text x="{right}" y="{below}" class=tick text-anchor=end>{max_t:.0f} s</text>'
-        '<text x="{tickx}" y="{top}" class=tick text-anchor=end>{max_v}</text>'
-        '<text x="{tickx}" y="{base}" class=tick text-anchor=end>0</text>'
-        '<text x="{right}" y="{top}" class=tick text-anchor=end>{unit}</text>'
-        '<path d="{path}" class=line /></svg>'
-    ).format(w=_WIDTH, h=_HEIGHT, pad=_PAD, right=_WIDTH - _PAD, top=_PAD - 10,
-             base=_HEIGHT - _PAD + 10, below=_HEIGHT - _PAD + 26, tickx=_PAD - 4,
-             title=html.escape(title), unit=html.escape(unit), max_t=max_t,
-             max_v=max_v, path=path)
+        f'<svg class=chart viewBox="0 0 {_WIDTH} {_HEIGHT}" role=img aria-label="{title}">'
+        f'<text x="{left}" y="16" class=title>{title}</text>'
+        f'<line x1="{left}" y1="{base}" x2="{right}" y2="{base}" class=axis />'
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base}" class=axis />'
+        f'<text x="{left}" y="{base + 16}" class=tick>0 s</text>'
+        f'<text x="{right}" y="{base + 16}" class=tick text-anchor=end>{max_t:.0f} s</text>'
+        f'<text x="{left - 4}" y="{top}" class=tick text-anchor=end>{max_v}</text>'
+        f'<text x="{left - 4}" y="{base}" class=tick text-anchor=end>0</text>'
+        f'<text x="{right}" y="{top}" class=tick text-anchor=end>{unit}</text>'
+        f'<path d="{path}" class=line /></svg>')
 
 
 def _findings(r):
@@ -118,22 +114,15 @@ def _engine(r):
 
 
 def _target_section(r):
+    ft = "" if r["features"] is None else ", %s features" % r["features"]
+    charts = (svg_chart(series(r["samples"], "cov"), "coverage (edges)", "edges") +
+              svg_chart(series(r["samples"], "exec_per_sec"), "executions per second", "exec/s"))
     return (
-        "<section><h2>{name}</h2>"
-        "<p>{engine}, {seconds} s, {jobs} job(s): {execs:,} executions, {eps:,} exec/s "
-        "({eps_job:,} per job), coverage {cov} edges{ft}, "
-        "{merged} new input(s) merged into the corpus.</p>"
-        "<div class=charts>{cov_chart}{eps_chart}</div>{findings}</section>"
-    ).format(
-        name=html.escape(r["target"]), engine=html.escape(_engine(r)), seconds=r["seconds"],
-        jobs=r["jobs"], execs=r["execs"], eps=r["exec_per_sec"],
-        eps_job=r["exec_per_sec_per_job"], cov=r["coverage"],
-        ft="" if r["features"] is None else ", %s features" % r["features"],
-        merged=r["merged_into_corpus"],
-        cov_chart=svg_chart(series(r["samples"], "cov"), "coverage (edges)", "edges"),
-        eps_chart=svg_chart(series(r["samples"], "exec_per_sec"), "executions per second",
-                            "exec/s"),
-        findings=_findings(r))
+        f'<section><h2>{html.escape(r["target"])}</h2>'
+        f'<p>{html.escape(_engine(r))}, {r["seconds"]} s, {r["jobs"]} job(s): {r["execs"]:,} '
+        f'executions, {r["exec_per_sec"]:,} exec/s ({r["exec_per_sec_per_job"]:,} per job), '
+        f'coverage {r["coverage"]} edges{ft}, {r["merged_into_corpus"]} new input(s) merged '
+        f'into the corpus.</p><div class=charts>{charts}</div>{_findings(r)}</section>')
 
 
 def render_html(document):
