@@ -1,10 +1,7 @@
 #!/usr/bin/env python3
 """Side-by-side benchmark: echo_server, a libuv-style reference and a minimal
 epoll server (the speed limit), measured in one run by the same client
-(echo_load), each server pinned to one core and the client to the other.
-What it measures and why: the README ("Load, robustness and benchmark"),
-scenarios.py (bulk, ping-pong, syscalls, idle, slow readers) and
-bench_report.py (the tables and the client's self-checks).
+(echo_load); what and why: the README ("Load, robustness and benchmark").
 
 Prints the markdown tables and the verdicts, and writes the tables and the
 raw figures to --out (bench.md, bench.json). Exit status 1 on client

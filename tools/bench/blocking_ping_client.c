@@ -1,12 +1,8 @@
-/*
- * blocking_ping_client.c: the ping-pong yardstick of `tools/dev bench`, the
+/* blocking_ping_client.c: the ping-pong yardstick of `tools/dev bench`, the
  * least work a client can do per round trip: one blocking write(), blocking
- * read()s until the echo is whole, one clock read. echo_load's ping-pong
- * figures against the same server should come close to these.
- *
+ * read()s until the echo is whole, one clock read.
  * usage: blocking_ping_client PORT SECONDS [MESSAGE_SIZE]   (default 64)
- * prints {"messages":N,"seconds":S,"msgs_per_s":X,"p50_us":Y,"p99_us":Z}
- */
+ * prints {"messages":N,"seconds":S,"msgs_per_s":X,"p50_us":Y,"p99_us":Z} */
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,14 +1,9 @@
-/*
- * minimal_echo_server.c: the speed limit of `tools/dev bench`, the least
- * work a TCP echo server can do on Linux: one thread, level-triggered
- * epoll, one read() per readiness into a 64 KiB buffer, written straight
- * back; what a partial write leaves is buffered without bound and flushed
- * on EPOLLOUT. Not robust, just fast: the gap to it is the price of
- * robustness.
- *
- * usage: minimal_echo_server PORT   (0: any free port; prints
- *                                    "minimal_echo_server: listening on 127.0.0.1:N")
- */
+/* minimal_echo_server.c: the speed limit of `tools/dev bench`, the least work
+ * a TCP echo server can do on Linux: one thread, level-triggered epoll, one
+ * read() per readiness into a 64 KiB buffer, written straight back; what a
+ * partial write leaves is buffered without bound and flushed on EPOLLOUT.
+ * usage: minimal_echo_server PORT (0: any free port; prints
+ * "minimal_echo_server: listening on 127.0.0.1:N") */
 
 #define _GNU_SOURCE /* accept4() */
 #include <arpa/inet.h>

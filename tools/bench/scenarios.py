@@ -14,12 +14,15 @@ from process_cost import run_child, syscall_count
 
 CORES = {"server": "0", "client": "1"}
 PING_PONG_MESSAGE = 64
-# What counts as a read and as a write in a syscall count: each server uses
-# its own family (echo_server recv/send, which glibc makes recvfrom/sendto;
-# libuv read/writev; the minimal server read/write).
-READ_CALLS = ("read", "readv", "recvfrom", "recvmsg")
-WRITE_CALLS = ("write", "writev", "sendto", "sendmsg")
-EPOLL_WAIT_CALLS = ("epoll_wait", "epoll_pwait", "epoll_pwait2")
+# The calls each figure counts: each server uses its own family (echo_server
+# recv/send, which glibc makes recvfrom/sendto; libuv read/writev; the
+# minimal server read/write).
+PER_MESSAGE_CALLS = {
+    "reads_per_msg": ("read", "readv", "recvfrom", "recvmsg"),
+    "writes_per_msg": ("write", "writev", "sendto", "sendmsg"),
+    "epoll_wait_per_msg": ("epoll_wait", "epoll_pwait", "epoll_pwait2"),
+    "epoll_ctl_per_msg": ("epoll_ctl",),
+}
 # Medians of the ping-pong rounds: per server, and in the client check.
 SERVER_KEYS = ("p50_us", "p99_us", "msgs_per_s", "server_cpu_us_per_msg")
 CLIENT_KEYS = ("p50_us", "msgs_per_s", "cpu_us_per_msg")
@@ -129,15 +132,10 @@ def count_syscalls(server, load_binary, seconds):
     their own (see process_cost for why strace)."""
     with syscall_count(server.pid) as calls:
         report, messages = ping_pong(load_binary, server, seconds)
-
-    def per_message(names):
-        return sum(calls.get(name, 0) for name in names) / messages
-
-    return {"reads_per_msg": per_message(READ_CALLS),
-            "writes_per_msg": per_message(WRITE_CALLS),
-            "epoll_wait_per_msg": per_message(EPOLL_WAIT_CALLS),
-            "epoll_ctl_per_msg": per_message(("epoll_ctl",)), "client_errors": report["errors"],
-            "raw": {"messages": messages, "calls": calls, "errors": report["errors"]}}
+    figures = {key: sum(calls.get(name, 0) for name in names) / messages
+               for key, names in PER_MESSAGE_CALLS.items()}
+    return dict(figures, client_errors=report["errors"],
+                raw={"messages": messages, "calls": calls, "errors": report["errors"]})
 
 
 def measure_idle(server, load_binary, connections, seconds):

@@ -1,11 +1,8 @@
-/*
- * uv_echo_server.c: the reference server of `tools/dev bench`, written the
+/* uv_echo_server.c: the reference server of `tools/dev bench`, written the
  * way libuv's own guide writes one: a buffer allocated per read, one write
  * request per read that frees it on completion, no backpressure, no limits.
- *
- * usage: uv_echo_server [PORT]   (default 0: any free port; prints
- *                                 "uv_echo_server: listening on 127.0.0.1:N")
- */
+ * usage: uv_echo_server [PORT] (default 0: any free port; prints
+ * "uv_echo_server: listening on 127.0.0.1:N") */
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -115,6 +115,4 @@ def add_parsers(subparsers):
     parser.add_argument("--target", choices=TARGETS)
     parser.add_argument("--explain", action="store_true", help="decode a connection input's actions")
     common.subcommand(subparsers, cfl,
-                      "run .clusterfuzzlite/build.sh as ClusterFuzzLite would; check every fuzzer",
-                      "Run .clusterfuzzlite/build.sh in an OSS-Fuzz-like environment, then check "
-                      "and briefly run every fuzzer it built.")
+                      "run .clusterfuzzlite/build.sh as ClusterFuzzLite would; check every fuzzer")

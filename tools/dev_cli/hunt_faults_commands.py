@@ -12,8 +12,9 @@ import tempfile
 
 import common
 
-sys.path.insert(0, str(common.ROOT / "tools" / "fuzz"))
+sys.path[:0] = [str(common.ROOT / "tools" / "fuzz"), str(common.ROOT / "tools" / "cfl")]
 import bug_catalog  # noqa: E402
+import check_build  # noqa: E402
 from hunt import FUZZ_DETECTORS  # noqa: E402
 
 HUNT_REPORT_DIR = pathlib.Path(os.environ.get("ECHO_LAB_HUNT_REPORT_DIR", common.ROOT / ".hunt-report"))
@@ -34,16 +35,10 @@ def catalog():
 
 
 def copy_checkout():
-    """The scratch tree becomes a copy of the working tree: the files git
-    tracks or would add (so uncommitted changes are hunted too)."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=common.ROOT, stdout=subprocess.PIPE, check=True).stdout
+    """The scratch tree becomes a copy of the working tree (uncommitted
+    changes included)."""
     shutil.rmtree(SCRATCH_TREE, ignore_errors=True)
-    for name in filter(None, listed.decode().split("\0")):
-        source = common.ROOT / name
-        if source.is_file():
-            (SCRATCH_TREE / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, SCRATCH_TREE / name)
+    check_build.copy_checkout(SCRATCH_TREE)
 
 
 @contextlib.contextmanager

@@ -83,8 +83,6 @@ def coverage(args):
 def add_parsers(subparsers):
     common.subcommand(
         subparsers, bench, "echo_server against a libuv-style reference and a minimal epoll server",
-        "echo_server against a libuv-style reference and a minimal epoll server (the speed "
-        "limit), with the client checked against a blocking yardstick.",
     ).add_argument("--duration", type=common.positive, default=10, help="seconds per round")
     common.subcommand(
         subparsers, coverage, "every test and corpus under clang source-based coverage",

@@ -20,7 +20,6 @@ import subprocess
 import sys
 import time
 
-import catalog
 import load
 import schedule
 import strace_log
@@ -113,7 +112,7 @@ class CaseRun:
         elif state == "timeout":
             self.fail("startup", "neither served nor exited within %d s" % START_TIMEOUT_SECS)
         else:
-            self.check("startup", catalog.STARTUP_EXPECT[syscall] == "exit" and (
+            self.check("startup", schedule.STARTUP_EXPECT[syscall] == "exit" and (
                 "served although %s failed at startup" % syscall), "served")
 
     def on_run(self, run):

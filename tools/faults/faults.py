@@ -1,15 +1,12 @@
 #!/usr/bin/env python3
 """Fault injection into the real echo_server: failed system calls under load.
 
-  faults.py --server BIN --load BIN [--time S] [--seed N] [--report-dir DIR]
-            [--name NAME] [--strace PATH] [--command TEXT]
-
-Runs the server under strace, which makes chosen system calls fail (see
-catalog.py), while echo_load drives byte-verified traffic; then checks the
-oracles of oracles.py. First a probe, with no fault and every call traced:
-it must pass every oracle, and it counts the calls made at startup. Then the
-seed's plan (schedule.py): the serving rounds share what is left of --time
-once the startup cases have their estimated share.
+Runs the server under strace, which makes chosen system calls fail, while
+echo_load drives byte-verified traffic; then checks the oracles of
+oracles.py. First a probe, with no fault and every call traced: it must
+pass every oracle, and it counts the calls made at startup. Then the seed's
+plan (schedule.py): the serving rounds share what is left of --time once
+the startup cases have their estimated share.
 
 The first oracle failure is announced on stderr as "ORACLE FAILED ...";
 a caller may then stop the tool with SIGTERM: every process it started is
@@ -33,7 +30,6 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import case_runner  # noqa: E402
-import catalog  # noqa: E402
 import children as children_module  # noqa: E402
 import oracles  # noqa: E402
 import schedule  # noqa: E402
@@ -85,7 +81,7 @@ def run_cases(ctx, args, started, done):
         done["skipped"] = ["every case (the server did not start)"]
         return
     probe = strace_log.probe(probe.log_lines())
-    startup_calls = {s: probe.startup_calls.get(s, 0) for s in catalog.STARTUP}
+    startup_calls = {s: probe.startup_calls.get(s, 0) for s in schedule.STARTUP}
     plan = schedule.plan(args.seed, schedule.rounds_for(args.time, SECONDS_PER_ROUND),
                          startup_calls)
     done.update(serving_calls=probe.serving_calls, skipped=[case.name for case in plan])

@@ -13,7 +13,6 @@ import unittest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import case_runner  # noqa: E402
-import catalog  # noqa: E402
 import load  # noqa: E402
 import oracles  # noqa: E402
 import schedule  # noqa: E402
@@ -38,12 +37,12 @@ class ScheduleTest(unittest.TestCase):
         for seed in range(20):
             met = {(i.syscall, i.errno)
                    for i in injections(schedule.serving_rounds(seed, schedule.MIN_SERVING_ROUNDS))}
-            wanted = {(s, e) for s, errnos in catalog.SERVING.items() for e in errnos}
+            wanted = {(s, e) for s, errnos in schedule.SERVING.items() for e in errnos}
             self.assertEqual(met, wanted, "seed %d" % seed)
 
     def test_every_round_injects_into_every_serving_call_once(self):
         for case in schedule.serving_rounds(3, 9):
-            self.assertEqual([i.syscall for i in case.injections], list(catalog.SERVING))
+            self.assertEqual([i.syscall for i in case.injections], list(schedule.SERVING))
 
     def test_when_is_within_strace_limits_and_transients_are_frequent(self):
         for i in injections(schedule.plan(5, 12, STARTUP_CALLS)):
@@ -52,13 +51,13 @@ class ScheduleTest(unittest.TestCase):
             if i.step is not None:
                 self.assertLessEqual(i.first, i.step + STARTUP_CALLS["epoll_ctl"])
                 self.assertLessEqual(i.step, STRACE_LIMIT)
-                if i.errno in catalog.TRANSIENT:
-                    low, high = catalog.STEP_RANGE["transient"]
+                if i.errno in schedule.TRANSIENT:
+                    low, high = schedule.STEP_RANGE["transient"]
                     self.assertTrue(low <= i.step <= high, i)
 
     def test_epoll_ctl_rounds_spare_the_startup_calls_and_cover_every_errno(self):
         cases = schedule.epoll_ctl_rounds(11, startup_calls=2)
-        self.assertEqual([c.injections[0].errno for c in cases], list(catalog.EPOLL_CTL))
+        self.assertEqual([c.injections[0].errno for c in cases], list(schedule.EPOLL_CTL))
         for case in cases:
             (only,) = case.injections
             self.assertEqual(only.syscall, "epoll_ctl")
@@ -76,10 +75,10 @@ class ScheduleTest(unittest.TestCase):
             for case in cases:
                 self.assertFalse(schedule.closes_allowed(case), case)
                 for i in case.injections:
-                    self.assertIn(i.errno, catalog.TRANSIENT)
+                    self.assertIn(i.errno, schedule.TRANSIENT)
                     met[i.syscall].add(i.errno)
-            for syscall, errnos in catalog.SERVING.items():
-                self.assertEqual(met[syscall], set(errnos) & catalog.TRANSIENT, syscall)
+            for syscall, errnos in schedule.SERVING.items():
+                self.assertEqual(met[syscall], set(errnos) & schedule.TRANSIENT, syscall)
 
     def test_closes_are_allowed_only_with_a_fault_that_ends_connections(self):
         self.assertFalse(schedule.closes_allowed(schedule.Case("probe", "probe", ())))

@@ -14,8 +14,7 @@ import json
 import sys
 import time
 
-import catalog
-
+import schedule
 
 ORACLES = collections.OrderedDict([
     ("startup", "a failed startup call ends in exit status 1 with one line on stderr, "
@@ -113,8 +112,8 @@ def oracle_summary(cases):
 def build_report(meta, probe_calls, cases):
     return dict(meta, serving_syscalls=[
         {"syscall": name, "calls_in_probe": count,
-         "injected": name in catalog.SERVING or name in catalog.STARTUP,
-         "why_not": catalog.NOT_INJECTED.get(name, "")}
+         "injected": name in schedule.SERVING or name in schedule.STARTUP,
+         "why_not": schedule.NOT_INJECTED.get(name, "")}
         for name, count in sorted(probe_calls.items())],
         injected=totals(cases), oracles=oracle_summary(cases), cases=cases)
 

@@ -1,12 +1,6 @@
-"""strace as the fault injector: its command line, and what its logs say.
-
-Why strace (Debian's 6.1) and not libfiu's fiu-run: its POSIX preload has
-no wrapper for accept4, epoll_ctl, epoll_wait or setsockopt, and its one
-FIU_PRNG_SEED generator makes each failure depend on the order of all
-calls. strace fails the system call whoever makes it (libev included), in
-either build, and its `when=FIRST+STEP` counts each system call's calls
-apart, so a seed replays the same schedule. The price: no LeakSanitizer
-under ptrace, and each traced call stops the server briefly.
+"""strace (Debian's 6.1) as the fault injector: its command line, and what
+its logs say. Why strace and not libfiu: the README (Fault injection). Each
+traced call stops the server briefly.
 
 An injected call is never made: strace returns the error and marks the line
 "(INJECTED)". Only the injected calls are traced (--seccomp-bpf: the others
