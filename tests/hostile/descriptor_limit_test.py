@@ -12,10 +12,9 @@ cannot open libev, before the server runs: nothing to test there.)
 
 import os
 import signal
-import subprocess
 import unittest
 
-from server_process import EXIT_SECONDS, Server, describe_exit, spawn
+from server_process import Server, describe_exit, run_to_exit
 
 PRLIMIT = "/usr/bin/prlimit"
 # The error line of each descriptor the server needs for itself, in order.
@@ -23,15 +22,6 @@ NEEDS = ("cannot listen", "event loop failed", "cannot watch signals")
 
 
 class DescriptorLimitTest(unittest.TestCase):
-    def run_to_exit(self, launcher=(), env=None):
-        process = spawn(launcher=launcher, env=env, stderr=subprocess.PIPE, text=True)
-        try:
-            _, log = process.communicate(timeout=EXIT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _, log = process.communicate()
-        return process.returncode, log
-
     def assert_one_error_line(self, code, log, reason):
         lines = log.splitlines()
         self.assertEqual(code, 1, "%s\n%s" % (describe_exit(code), log))
@@ -89,8 +79,8 @@ class DescriptorLimitTest(unittest.TestCase):
 
     def test_no_usable_backend_is_one_error_line_and_exit_1(self):
         # 8 is kqueue, which Linux lacks; libev reads LIBEV_FLAGS itself.
-        code, log = self.run_to_exit(env=dict(os.environ, LIBEV_FLAGS="8"))
-        self.assert_one_error_line(code, log, "cannot create the event loop")
+        run = run_to_exit(env=dict(os.environ, LIBEV_FLAGS="8"))
+        self.assert_one_error_line(run.returncode, run.stderr, "cannot create the event loop")
 
     def test_low_limit_is_warned_even_when_soft_already_equals_hard(self):
         with Server(["--max-connections", "100"],

@@ -13,23 +13,11 @@
 
 import signal
 import socket
-import subprocess
 import unittest
 
-from server_process import EXIT_SECONDS, Server, describe_exit, spawn
+from server_process import Server, describe_exit, run_to_exit
 
 IO_SECONDS = 10
-
-
-def run_to_exit(flags):
-    """Runs `echo_server --port 0 flags...` to its end: (status, stderr)."""
-    process = spawn(flags, stderr=subprocess.PIPE, text=True)
-    try:
-        _, log = process.communicate(timeout=EXIT_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.send_signal(signal.SIGTERM)
-        _, log = process.communicate()
-    return process.returncode, log
 
 
 def link_local_address():
@@ -51,7 +39,8 @@ def link_local_address():
 
 class EdgeCasesTest(unittest.TestCase):
     def assert_usage_error(self, flags, message):
-        code, log = run_to_exit(flags)
+        run = run_to_exit(flags)
+        code, log = run.returncode, run.stderr
         self.assertEqual(code, 2, "%s: %s\n%s" % (flags, describe_exit(code), log))
         self.assertEqual(log.splitlines()[0], "echo_server: " + message, flags)
 
@@ -97,7 +86,8 @@ class EdgeCasesTest(unittest.TestCase):
     def test_link_local_zone_reaches_the_kernel(self):
         # lo rarely holds fe80::1: the kernel then refuses the address on
         # that interface, which it can only do if the zone reached it.
-        code, log = run_to_exit(["--bind", "fe80::1%lo"])
+        run = run_to_exit(["--bind", "fe80::1%lo"])
+        code, log = run.returncode, run.stderr
         line = log.splitlines()[0] if log else ""
         self.assertTrue(line == "echo_server: error: cannot listen on [fe80::1%lo]:0: Cannot "
                         "assign requested address" or

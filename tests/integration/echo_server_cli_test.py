@@ -10,13 +10,12 @@ Payloads are random; the seed is printed first and replays with
 
 import signal
 import socket
-import subprocess
 import unittest
 
 from echo_process import open_fds
 from loopback import connect, echo, loopback_unavailable, read_up_to, reset, send_all, \
     send_until_stalled
-from server_process import SERVER, START_SECONDS, ServerTest, wait_until
+from server_process import ServerTest, run_to_exit, wait_until
 
 # Small client buffers, so that what a client does not read stays in the
 # server (its kernel buffers and queue), not in the client's own buffers.
@@ -30,11 +29,6 @@ FLOOD = dict(rcvbuf=16 << 10, sndbuf=1 << 20)
 # together, so a flooder stalls before running out.
 FLOOD_SIZE = 16 << 20
 SETTLE_SECONDS = 5
-
-
-def run_to_exit(*flags):
-    return subprocess.run([SERVER, *flags], capture_output=True, text=True,
-                          timeout=START_SECONDS)
 
 
 class CliServerTest(ServerTest):
@@ -156,7 +150,7 @@ class EchoServerCliTest(CliServerTest):
 
     def test_second_server_on_taken_port_exits_one_naming_address_and_reason(self):
         self.start()
-        second = run_to_exit("--port", str(self.port))
+        second = run_to_exit(["--port", str(self.port)])
         self.assertEqual(second.returncode, 1)
         self.assertEqual(second.stderr, "echo_server: error: cannot listen on 127.0.0.1:%d: "
                                         "Address already in use\n" % self.port)
@@ -194,14 +188,14 @@ class EchoServerCliTest(CliServerTest):
 
 class EchoServerInfoTest(unittest.TestCase):
     def test_help_prints_usage_on_stdout_and_exits_zero(self):
-        run = run_to_exit("--help")
+        run = run_to_exit(["--help"])
         self.assertEqual(run.returncode, 0)
         self.assertTrue(run.stdout.startswith("usage: echo_server"), run.stdout)
         self.assertIn("--port", run.stdout)
         self.assertEqual(run.stderr, "")
 
     def test_version_prints_name_and_dotted_version_on_stdout_and_exits_zero(self):
-        run = run_to_exit("--version")
+        run = run_to_exit(["--version"])
         self.assertEqual(run.returncode, 0)
         self.assertRegex(run.stdout, r"\Aecho_server [0-9][0-9.]*\n\Z")
         self.assertEqual(run.stderr, "")
@@ -218,7 +212,7 @@ class EchoServerInfoTest(unittest.TestCase):
                  "(e.g. 127.0.0.1, ::1)"),
                 (["foo"], "echo_server: unexpected argument 'foo'")]:
             with self.subTest(flags=flags):
-                run = run_to_exit(*flags)
+                run = run_to_exit(flags)
                 self.assertEqual(run.returncode, 2, run.stderr)
                 lines = run.stderr.splitlines()
                 self.assertEqual(len(lines), 2, run.stderr)

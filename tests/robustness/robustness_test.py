@@ -10,16 +10,15 @@ takes seconds; ECHO_LAB_ROBUSTNESS_SCALE multiplies them.
 
 import json
 import os
-import pathlib
 import re
 import subprocess
 import threading
 import time
 import unittest
 
-RUNFILES = pathlib.Path(os.environ.get("TEST_SRCDIR", ".")) / "echo_lab"
 from echo_process import EchoProcess, open_fds, rss_kib, wait_until
-SERVER = RUNFILES / "src/server/echo_server"
+from server_process import RUNFILES, SERVER
+
 LOAD = RUNFILES / "tools/load/echo_load"
 SCALE = max(1, int(os.environ.get("ECHO_LAB_ROBUSTNESS_SCALE", "1")))
 QUEUE_LIMIT = 64 * 1024

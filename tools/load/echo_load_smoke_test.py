@@ -9,25 +9,21 @@ connection alive). SIGINT and SIGTERM end a run early with its report.
 import json
 import re
 import subprocess
-import unittest
 
-from server_process import RUNFILES, Server
+from server_process import RUNFILES, ServerTest
 
 LOAD = str(RUNFILES / "tools/load/echo_load")
 # Generous: sanitizer builds start and run several times slower.
 RUN_SECONDS = 60
 
 
-class LoadTestCase(unittest.TestCase):
+class LoadTestCase(ServerTest):
     """An echo_server per test (with SERVER_FLAGS) and echo_load runs against it."""
 
     SERVER_FLAGS = ()
 
     def setUp(self):
-        self.server = Server(self.SERVER_FLAGS)
-        self.addCleanup(self.server.stop, 0)
-        self.port = self.server.await_port(20)
-        self.assertTrue(self.port, self.server.log())
+        self.start(*self.SERVER_FLAGS)
 
     def run_load(self, *args, timeout=None):
         command = [LOAD, "--port", str(self.port), *args]
@@ -160,4 +156,4 @@ class EchoLoadInterruptedTest(LoadTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    ServerTest.main()

@@ -37,6 +37,14 @@ def spawn(flags=(), launcher=(), **popen_args):
     return subprocess.Popen([*launcher, SERVER, "--port", "0", *flags], **popen_args)
 
 
+def run_to_exit(flags=(), launcher=(), env=None):
+    """Runs `[launcher...] echo_server --port 0 flags...` to its end: a
+    CompletedProcess with stdout and stderr as text. One still running after
+    EXIT_SECONDS is killed and raises subprocess.TimeoutExpired."""
+    return subprocess.run([*launcher, SERVER, "--port", "0", *flags], capture_output=True,
+                          text=True, env=env, timeout=EXIT_SECONDS)
+
+
 class Server(EchoProcess):
     """`[launcher...] echo_server --port 0 flags...`, with this suite's bounds."""
 
